@@ -1,0 +1,97 @@
+/**
+ * The `skiff` command. Small on purpose: parse flags, build an Engine, run it.
+ *   skiff serve [--data-dir DIR] [--port N]   run the cluster (and dashboard) in the foreground
+ *   skiff version
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Engine } from './engine.js';
+import { SERVER_VERSION } from './apiserver/server.js';
+
+const USAGE = `Usage: skiff <command> [flags]
+
+Commands:
+  serve     Run the local cluster in the foreground (Ctrl-C stops it)
+              --data-dir DIR   where state, credentials and kubeconfig live (default ~/.skiff)
+              --port N         API server port on 127.0.0.1 (default 6443; 0 = any free port)
+  version   Print the version
+`;
+
+interface Flags {
+  [k: string]: string | boolean;
+}
+
+export function parseFlags(args: string[]): { positional: string[]; flags: Flags } {
+  const positional: string[] = [];
+  const flags: Flags = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
+      else if (i + 1 < args.length && !args[i + 1].startsWith('--')) flags[a.slice(2)] = args[++i];
+      else flags[a.slice(2)] = true;
+    } else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { positional, flags } = parseFlags(argv);
+  const cmd = positional[0];
+  switch (cmd) {
+    case 'serve':
+      return serve(flags);
+    case 'version':
+      console.log(`skiff ${SERVER_VERSION.gitVersion}`);
+      return 0;
+    case undefined:
+    case 'help':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`skiff: unknown command "${cmd}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function serve(flags: Flags): Promise<number> {
+  const dataDir = resolve(typeof flags['data-dir'] === 'string' ? flags['data-dir'] : join(homedir(), '.skiff'));
+  const portFlag = flags.port;
+  const port = typeof portFlag === 'string' ? Number(portFlag) : 6443;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`skiff: invalid --port ${String(portFlag)}`);
+    return 2;
+  }
+  const t0 = performance.now();
+  const engine = new Engine({ dataDir, port });
+  try {
+    await engine.start();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') console.error(`skiff: port ${port} is already in use (another skiff serve?). Pick one with --port.`);
+    else console.error(`skiff: failed to start: ${err.stack ?? err.message}`);
+    await engine.stop().catch(() => {});
+    return 1;
+  }
+  console.log(`Skiff API server: ${engine.server} (ready in ${Math.round(performance.now() - t0)} ms)`);
+  console.log(`Kubeconfig: ${engine.kubeconfigPath}`);
+  console.log(`Try: export KUBECONFIG=${engine.kubeconfigPath}; kubectl get nodes`);
+  return new Promise<number>((resolveExit) => {
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`\n${sig} received, stopping…`);
+      engine.stop().then(
+        () => resolveExit(0),
+        (e: unknown) => {
+          console.error(`skiff: error while stopping: ${(e as Error).message}`);
+          resolveExit(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * NodeHost backed by the local Docker engine (DOCKER_HOST or the default socket): capacity and
+ * versions from `docker info`, health from `docker ping`.
+ */
+import Docker from 'dockerode';
+import type { NodeHost, NodeHostInfo } from './node.js';
+
+export function dockerNodeHost(docker: Docker = new Docker()): NodeHost {
+  return {
+    async ping(): Promise<boolean> {
+      try {
+        await docker.ping();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async info(): Promise<NodeHostInfo> {
+      const i = (await docker.info()) as Record<string, unknown>;
+      const arch = String(i.Architecture ?? '');
+      return {
+        cpus: Number(i.NCPU ?? 1),
+        memoryBytes: Number(i.MemTotal ?? 0),
+        os: String(i.OSType ?? 'linux'),
+        osImage: String(i.OperatingSystem ?? 'unknown'),
+        kernelVersion: String(i.KernelVersion ?? ''),
+        architecture: arch === 'x86_64' ? 'amd64' : arch === 'aarch64' ? 'arm64' : arch,
+        containerRuntimeVersion: `docker://${String(i.ServerVersion ?? '')}`,
+      };
+    },
+  };
+}
