@@ -21,6 +21,10 @@ import { Client } from './client/client.js';
 import { NodeAgent, type NodeHost } from './kubelet/node.js';
 import { dockerNodeHost } from './kubelet/dockerhost.js';
 import { loadFeatures } from './features.js';
+import { randomUUID } from 'node:crypto';
+import type { Component, EngineContext } from './component.js';
+import { startScheduler } from './scheduler/scheduler.js';
+import { startControllerManager } from './controllers/manager.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -33,6 +37,10 @@ export interface EngineOptions {
   nodeHost?: NodeHost;
   /** Skip registering the local node (API-only tests). */
   noNode?: boolean;
+  /** Run only the API server and store (no scheduler, controllers or kubelet). */
+  apiOnly?: boolean;
+  /** Cluster name for Docker labels and networks (default "skiff"). */
+  clusterName?: string;
 }
 
 export class Engine {
@@ -46,6 +54,8 @@ export class Engine {
   private api: ApiServer | undefined;
   private node: NodeAgent | undefined;
   private started = false;
+  private components: Component[] = [];
+  context!: EngineContext;
   readonly features: ApiFeatures = {};
 
   constructor(readonly opts: EngineOptions) {
@@ -93,6 +103,22 @@ export class Engine {
       // API is ready at once (the node turns Ready when Docker answers).
       void this.node.start().catch((e: unknown) => console.error(`node agent: ${(e as Error).message}`));
     }
+    this.context = {
+      client: this.client,
+      rest: this.rest,
+      registry: this.registry,
+      clock: this.clock,
+      dataDir,
+      nodeName: this.nodeName,
+      clusterName: this.opts.clusterName ?? 'skiff',
+      apiServer: { url: this.server, caCert: this.credentials.caCert, token: this.credentials.token },
+      features: this.features,
+      identity: `${hostname()}_${randomUUID()}`,
+    };
+    if (!this.opts.apiOnly) {
+      this.components.push(startControllerManager(this.context));
+      this.components.push(startScheduler(this.context));
+    }
     this.started = true;
   }
 
@@ -110,11 +136,10 @@ export class Engine {
 
   async stop(): Promise<void> {
     this.started = false;
+    for (const c of this.components.reverse()) await c.stop();
+    this.components = [];
     this.node?.stop();
     await this.api?.close();
     this.store?.close();
   }
 }
-
-// Keep the hostname import meaningful for future multi-node naming.
-void hostname;
