@@ -17,7 +17,6 @@ export interface TablePrinter {
   toTable(group: string, kind: string, objects: Record<string, unknown>[], opts?: TableOptions): {
     columnDefinitions: unknown[];
     rows: unknown[];
-    [k: string]: unknown;
   };
 }
 

@@ -151,7 +151,7 @@ export class ResourceHandler {
     const printer = this.features.table;
     let t: Obj;
     if (printer) {
-      t = printer.toTable(def.group, def.kind, objects as Obj[], { includeObject, now: this.clock.now() });
+      t = { ...printer.toTable(def.group, def.kind, objects as Obj[], { includeObject, now: this.clock.now() }) };
     } else {
       t = {
         columnDefinitions: [{ name: 'Name', type: 'string', format: 'name', description: 'Name', priority: 0 }],
