@@ -74,7 +74,7 @@ export class Engine {
   async start(): Promise<void> {
     const dataDir = this.opts.dataDir;
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    this.credentials = ensureCredentials(dataDir);
+    this.credentials = await ensureCredentials(dataDir);
     this.store = new Store({ path: join(dataDir, 'state.db'), compactIntervalMs: 5 * 60_000 });
     this.rest = new Rest(this.store, this.registry, this.clock);
     installAdmission(this.rest);

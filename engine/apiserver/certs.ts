@@ -5,10 +5,14 @@
  * kubectl and the dashboard reach the cluster. Keys come from Node's native crypto (fast);
  * node-forge only builds and signs the X.509 certificates.
  */
-import { generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { generateKeyPair, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+
+// node-forge is only needed the first time (to create certificates): load it on demand.
+const forgeLib = (): typeof import('node-forge') => createRequire(import.meta.url)('node-forge') as typeof import('node-forge');
 
 export interface Credentials {
   caCert: string;
@@ -26,19 +30,25 @@ const FILES = {
   token: 'pki/admin.token',
 } as const;
 
-/** Loads the credentials from `dataDir`, creating whatever is missing. */
-export function ensureCredentials(dataDir: string, extraIPs: string[] = []): Credentials {
+/**
+ * Loads the credentials from `dataDir`, creating whatever is missing. The two RSA keys are
+ * generated in parallel on libuv's thread pool: a first start is dominated by key generation.
+ */
+export async function ensureCredentials(dataDir: string, extraIPs: string[] = []): Promise<Credentials> {
   mkdirSync(join(dataDir, 'pki'), { recursive: true, mode: 0o700 });
   const path = (k: keyof typeof FILES) => join(dataDir, FILES[k]);
-  if (!existsSync(path('caCert')) || !existsSync(path('caKey'))) {
-    const ca = makeCA();
+  const needCA = !existsSync(path('caCert')) || !existsSync(path('caKey'));
+  const needServing = needCA || !existsSync(path('serverCert')) || !existsSync(path('serverKey'));
+  const [caPair, servingPair] = await Promise.all([needCA ? keyPair() : undefined, needServing ? keyPair() : undefined]);
+  if (caPair) {
+    const ca = makeCA(caPair);
     writeSecret(path('caKey'), ca.key);
     writeSecret(path('caCert'), ca.cert);
   }
   const caCert = readFileSync(path('caCert'), 'utf8');
   const caKey = readFileSync(path('caKey'), 'utf8');
-  if (!existsSync(path('serverCert')) || !existsSync(path('serverKey'))) {
-    const s = makeServing(caCert, caKey, extraIPs);
+  if (servingPair) {
+    const s = makeServing(servingPair, caCert, caKey, extraIPs);
     writeSecret(path('serverKey'), s.key);
     writeSecret(path('serverCert'), s.cert);
   }
@@ -52,12 +62,19 @@ export function ensureCredentials(dataDir: string, extraIPs: string[] = []): Cre
   };
 }
 
-function keyPair(): { publicKey: string; privateKey: string } {
-  return generateKeyPairSync('rsa', {
+interface KeyPair {
+  publicKey: string;
+  privateKey: string;
+}
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+function keyPair(): Promise<KeyPair> {
+  return generateKeyPairAsync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  });
+  }) as Promise<KeyPair>;
 }
 
 function serial(): string {
@@ -67,8 +84,8 @@ function serial(): string {
   return b.toString('hex');
 }
 
-function makeCA(): { cert: string; key: string } {
-  const kp = keyPair();
+function makeCA(kp: KeyPair): { cert: string; key: string } {
+  const forge = forgeLib();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(kp.publicKey);
   cert.serialNumber = serial();
@@ -86,8 +103,8 @@ function makeCA(): { cert: string; key: string } {
   return { cert: forge.pki.certificateToPem(cert), key: kp.privateKey };
 }
 
-function makeServing(caCertPem: string, caKeyPem: string, extraIPs: string[]): { cert: string; key: string } {
-  const kp = keyPair();
+function makeServing(kp: KeyPair, caCertPem: string, caKeyPem: string, extraIPs: string[]): { cert: string; key: string } {
+  const forge = forgeLib();
   const ca = forge.pki.certificateFromPem(caCertPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(kp.publicKey);

@@ -3,7 +3,7 @@
  * content negotiation for the answer (JSON or meta.k8s.io Table), and Status error replies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import YAML from 'yaml';
+import { createRequire } from 'node:module';
 import * as errors from '../api/errors.js';
 import type { Status } from '../api/types.js';
 import { isPlainObject } from '../api/types.js';
@@ -93,9 +93,15 @@ export function parseJson(text: string): unknown {
   }
 }
 
+// yaml is loaded on first use: most requests are JSON and start-up time matters.
+let yamlLib: typeof import('yaml') | undefined;
+function yaml(): typeof import('yaml') {
+  return (yamlLib ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+}
+
 export function parseYaml(text: string): unknown {
   try {
-    const docs = YAML.parseAllDocuments(text);
+    const docs = yaml().parseAllDocuments(text);
     if (docs.length !== 1) throw new Error(docs.length === 0 ? 'empty document' : 'multiple documents are not allowed');
     const d = docs[0];
     if (d.errors.length) throw d.errors[0];

@@ -2,21 +2,24 @@
  * NodeHost backed by the local Docker engine (DOCKER_HOST or the default socket): capacity and
  * versions from `docker info`, health from `docker ping`.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { NodeHost, NodeHostInfo } from './node.js';
 
-export function dockerNodeHost(docker: Docker = new Docker()): NodeHost {
+/** dockerode costs ~150 ms to import: load it after the API server is up, not before. */
+export function dockerNodeHost(given?: Docker): NodeHost {
+  let client: Promise<Docker> | undefined;
+  const get = () => (client ??= given ? Promise.resolve(given) : import('dockerode').then((m) => new m.default()));
   return {
     async ping(): Promise<boolean> {
       try {
-        await docker.ping();
+        await (await get()).ping();
         return true;
       } catch {
         return false;
       }
     },
     async info(): Promise<NodeHostInfo> {
-      const i = (await docker.info()) as Record<string, unknown>;
+      const i = (await (await get()).info()) as Record<string, unknown>;
       const arch = String(i.Architecture ?? '');
       return {
         cpus: Number(i.NCPU ?? 1),
