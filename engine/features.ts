@@ -3,13 +3,26 @@
  * decoding). Heavy parts load lazily inside their own modules, so start-up stays fast.
  */
 import type { Registry } from './api/registry.js';
+import { ApiError } from './api/errors.js';
 import type { ApiFeatures } from './apiserver/features.js';
 import { toTable } from './apiserver/table/index.js';
 import { decodeProtobufObject } from './apiserver/protobuf/decode.js';
+import { applyPatch, PatchError, supportsStrategicMerge } from './apiserver/patch/index.js';
 
 export async function loadFeatures(_registry: Registry): Promise<ApiFeatures> {
   return {
     table: { toTable: (group, kind, objects, opts) => toTable(group, kind, objects, opts) },
     protobuf: decodeProtobufObject,
+    patcher: {
+      applyPatch(type, original, patch, target) {
+        try {
+          return applyPatch(type, original, patch, target);
+        } catch (e) {
+          if (e instanceof PatchError) throw new ApiError(e.toStatus());
+          throw e;
+        }
+      },
+      supportsStrategicMerge,
+    },
   };
 }
