@@ -185,6 +185,7 @@ export class ResourceHandler {
     let closed = false;
     const pending: string[] = [];
     let started = false;
+    let corked = false;
 
     const format = (type: string, e: Entry): string => {
       if (neg.table) {
@@ -198,6 +199,16 @@ export class ResourceHandler {
       if (!started) {
         pending.push(line);
         return true;
+      }
+      // Events that arrive in the same tick go out as one TLS record: corking batches them,
+      // which matters when one write fans out to hundreds of watchers.
+      if (!corked) {
+        corked = true;
+        res.cork();
+        setImmediate(() => {
+          corked = false;
+          res.uncork();
+        });
       }
       res.write(line);
       if (res.writableLength > MAX_WATCH_BACKLOG) {
