@@ -8,9 +8,19 @@ import type { ApiFeatures } from './apiserver/features.js';
 import { toTable } from './apiserver/table/index.js';
 import { decodeProtobufObject } from './apiserver/protobuf/decode.js';
 import { applyPatch, PatchError, supportsStrategicMerge } from './apiserver/patch/index.js';
+import { OpenAPI, warningHeader } from './apiserver/openapi/index.js';
 
-export async function loadFeatures(_registry: Registry): Promise<ApiFeatures> {
+export async function loadFeatures(registry: Registry): Promise<ApiFeatures> {
+  // Documents are built on first use (kubectl apply/explain), not at start-up.
+  const openapi = new OpenAPI(registry.all());
   return {
+    openapi: {
+      serve: (method, url, headers) => openapi.handle({ method, url, headers }),
+      decode(apiVersion, kind, obj, fieldValidation) {
+        const out = openapi.decode(apiVersion, kind, obj, fieldValidation);
+        return { error: out.error, warnings: out.warnings.map(warningHeader) };
+      },
+    },
     table: { toTable: (group, kind, objects, opts) => toTable(group, kind, objects, opts) },
     protobuf: decodeProtobufObject,
     patcher: {

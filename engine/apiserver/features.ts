@@ -23,20 +23,17 @@ export interface TablePrinter {
 export interface HttpAnswer {
   status: number;
   headers: Record<string, string>;
-  body: string | Buffer;
-}
-
-export interface FieldProblem {
-  field: string;
-  message: string;
-  kind: 'unknown' | 'type';
+  body: string | Uint8Array;
 }
 
 export interface OpenAPIProvider {
-  /** Answers /openapi/v2, /openapi/v3 and /openapi/v3/<gv>; undefined = not found. */
-  serve(path: string, headers: Record<string, string | string[] | undefined>): HttpAnswer | undefined;
-  /** Unknown and mistyped fields of a decoded object. */
-  checkObject?(apiVersion: string, kind: string, obj: unknown): FieldProblem[];
+  /** Answers /openapi/v2, /openapi/v3 and /openapi/v3/<gv>; undefined = not an OpenAPI path. */
+  serve(method: string, url: string, headers: Record<string, string | string[] | undefined>): HttpAnswer | undefined;
+  /**
+   * Schema checks of a decoded body: `error` (wrong types; unknown fields under Strict) is a
+   * 400 message; `warnings` go out as Warning headers (unknown fields under Warn).
+   */
+  decode(apiVersion: string, kind: string, obj: unknown, fieldValidation: string | null): { error?: string; warnings: string[] };
 }
 
 export type PatchKind = 'json' | 'merge' | 'strategic';

@@ -283,22 +283,10 @@ export class ResourceHandler {
   /** Schema checks: wrong types are always 400; unknown fields per fieldValidation. */
   private checkFields(def: ResourceDef, obj: Obj, q: URLSearchParams, req: IncomingMessage): void {
     const oa = this.features.openapi;
-    if (!oa?.checkObject) return;
-    const problems = oa.checkObject(apiVersionOf(def), def.kind, { ...obj, apiVersion: apiVersionOf(def), kind: def.kind });
-    const typeErrs = problems.filter((p) => p.kind === 'type');
-    if (typeErrs.length) {
-      throw errors.badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${typeErrs[0].message}`);
-    }
-    const unknown = problems.filter((p) => p.kind === 'unknown');
-    if (!unknown.length) return;
-    const mode = q.get('fieldValidation') ?? 'Warn';
-    if (mode === 'Strict') {
-      const msgs = unknown.map((u) => `unknown field "${u.field}"`);
-      throw errors.badRequest(`strict decoding error: ${msgs.join(', ')}`);
-    }
-    if (mode === 'Warn') {
-      (req as IncomingMessage & { skiffWarnings?: string[] }).skiffWarnings = unknown.map((u) => `unknown field "${u.field}"`);
-    }
+    if (!oa) return;
+    const out = oa.decode(apiVersionOf(def), def.kind, { ...obj, apiVersion: apiVersionOf(def), kind: def.kind }, q.get('fieldValidation'));
+    if (out.error) throw errors.badRequest(out.error);
+    if (out.warnings.length) (req as IncomingMessage & { skiffWarnings?: string[] }).skiffWarnings = out.warnings;
   }
 
   private async create(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, q: URLSearchParams, neg: Negotiated): Promise<void> {
@@ -310,7 +298,7 @@ export class ResourceHandler {
 
   private warn(req: IncomingMessage, res: ServerResponse): void {
     const w = (req as IncomingMessage & { skiffWarnings?: string[] }).skiffWarnings;
-    if (w?.length) res.setHeader('Warning', w.map((m) => `299 - ${JSON.stringify(m)}`));
+    if (w?.length) res.setHeader('Warning', w);
   }
 
   private async patch(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, q: URLSearchParams, neg: Negotiated, sub?: 'status'): Promise<void> {

@@ -171,7 +171,7 @@ export class ApiServer {
         return sendJson(res, 200, core ? this.discovery.apiVersions(this.address) : this.discovery.apiGroupList(), { Vary: 'Accept' });
       }
       if (p.startsWith('/openapi/')) {
-        const oa = this.opts.features.openapi?.serve(p + (q.toString() ? `?${q}` : ''), req.headers);
+        const oa = this.opts.features.openapi?.serve(method, req.url ?? p, req.headers);
         if (!oa) throw errors.notFound('', p);
         res.writeHead(oa.status, oa.headers);
         res.end(oa.body);

@@ -84,7 +84,7 @@ describe('kubectl verbs', () => {
     assert.equal(d.spec.replicas, 1);
     const bad = await c.kubectl(['-n', 'demo', 'patch', 'deploy', 'web', '--type=json', '-p', '[{"op":"test","path":"/spec/replicas","value":7}]']);
     assert.notEqual(bad.code, 0);
-    assert.match(bad.stderr, /Error from server/);
+    assert.match(bad.stderr, /The request is invalid: the server rejected our request/);
   });
 
   it('replace with a stale resourceVersion is a Conflict', async () => {
