@@ -8,6 +8,7 @@ import type { Registry } from './api/registry.js';
 import type { ApiFeatures } from './apiserver/features.js';
 import type { Rest } from './apiserver/rest.js';
 import type { Client } from './client/client.js';
+import type { ClusterNetwork } from './network.js';
 
 export interface EngineContext {
   client: Client;
@@ -26,6 +27,8 @@ export interface EngineContext {
   features: ApiFeatures;
   /** Unique identity of this engine process, for leader election. */
   identity: string;
+  /** The cluster network plan (Docker network, pod/service ranges, DNS server once running). */
+  network: ClusterNetwork;
 }
 
 export interface Component {

@@ -21,6 +21,7 @@ import { Client } from './client/client.js';
 import { NodeAgent, type NodeHost } from './kubelet/node.js';
 import { dockerNodeHost } from './kubelet/dockerhost.js';
 import { loadFeatures } from './features.js';
+import { defaultNetwork } from './network.js';
 import { randomUUID } from 'node:crypto';
 import type { Component, EngineContext } from './component.js';
 import { startScheduler } from './scheduler/scheduler.js';
@@ -114,6 +115,7 @@ export class Engine {
       apiServer: { url: this.server, caCert: this.credentials.caCert, token: this.credentials.token },
       features: this.features,
       identity: `${hostname()}_${randomUUID()}`,
+      network: defaultNetwork(this.opts.clusterName ?? 'skiff'),
     };
     if (!this.opts.apiOnly) {
       this.components.push(startControllerManager(this.context));
