@@ -6,14 +6,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { decodeProtobufObject, ProtobufDecodeError, PROTOBUF_CONTENT_TYPE } from './decode.js';
 
+// Fixtures live in the source tree; this test also runs compiled from dist/.
 const here = path.dirname(fileURLToPath(import.meta.url));
-const fixtures = path.resolve(here, '../../../test/fixtures/protobuf');
+const fixtures = [path.resolve(here, '../../../test/fixtures/protobuf'), path.resolve(here, '../../../../test/fixtures/protobuf')].find((p) => existsSync(p)) ?? '';
 const MAGIC = Buffer.from('k8s\0', 'latin1');
 
 /**
@@ -58,7 +59,7 @@ test('explicit zero of a pointer field survives (replicas: 0)', () => {
 // --- special mappings, checked on objects encoded with the same schema ---
 
 function loadSchema(): protobuf.Root {
-  const dir = path.join(here, 'proto');
+  const dir = [path.join(here, 'proto'), path.resolve(here, '../../../../engine/apiserver/protobuf/proto')].find((p) => existsSync(p)) ?? '';
   const root = new protobuf.Root();
   root.resolvePath = (_o, t) => (path.isAbsolute(t) ? t : path.join(dir, t));
   root.loadSync(['k8s.io/api/core/v1/generated.proto', 'k8s.io/api/apps/v1/generated.proto', 'k8s.io/api/networking/v1/generated.proto'], {
