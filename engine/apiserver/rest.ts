@@ -135,10 +135,9 @@ export class Rest {
       listRev = tok.rev;
     } else if (opts.resourceVersion && opts.resourceVersion !== '0') {
       const want = Number(opts.resourceVersion);
+      // No old snapshots are kept: a list at a past revision is served at the current one,
+      // which is what resourceVersionMatch=NotOlderThan (the default for a set RV) allows.
       if (!Number.isFinite(want) || want < 0) throw errors.badRequest(`invalid resource version: ${opts.resourceVersion}`);
-      if (want < this.store.compactedRevision && want !== 0) {
-        // An exact old snapshot is not kept; serving the newer state is what "NotOlderThan" allows.
-      }
     }
     const out: Entry[] = [];
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
@@ -242,8 +241,6 @@ export class Rest {
     const key = storageKey(def, meta.namespace, meta.name as string);
     if (this.store.get(key)) throw errors.alreadyExists(def.plural, meta.name as string, def.group || undefined);
     if (opts.dryRun) {
-      obj.metadata.resourceVersion = undefined as unknown as string;
-      delete obj.metadata.resourceVersion;
       return { key, rev: this.store.revision, obj, json: JSON.stringify(obj) };
     }
     return this.store.create(key, obj);
