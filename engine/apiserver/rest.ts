@@ -309,7 +309,9 @@ export class Rest {
       meta.resourceVersion = String(cur.rev);
       return { key, rev: cur.rev, obj, json: JSON.stringify(obj) };
     }
-    if (meta.deletionTimestamp && (meta.finalizers ?? []).length === 0 && !this.pendingGrace(def, obj)) {
+    // A Terminating namespace waits for its own spec.finalizers (the namespace controller).
+    const nsPending = def.kind === 'Namespace' && isPlainObject(obj.spec) && Array.isArray(obj.spec.finalizers) && obj.spec.finalizers.length > 0;
+    if (meta.deletionTimestamp && (meta.finalizers ?? []).length === 0 && !this.pendingGrace(def, obj) && !nsPending) {
       // The last finalizer is gone: finish the deletion.
       return this.store.delete(key);
     }

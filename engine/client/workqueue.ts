@@ -13,7 +13,7 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   private waiters: (() => void)[] = [];
   private shutdown = false;
   private readonly base: number;
@@ -33,16 +33,21 @@ export class WorkQueue {
     if (w) w();
   }
 
+  /** Adds `key` after `ms`; a pending earlier time for the same key wins, as in client-go. */
   addAfter(key: string, ms: number): void {
     if (this.shutdown) return;
     if (ms <= 0) return this.add(key);
+    const at = Date.now() + ms;
     const existing = this.timers.get(key);
-    if (existing) clearTimeout(existing);
-    const t = setTimeout(() => {
+    if (existing) {
+      if (existing.at <= at) return;
+      clearTimeout(existing.timer);
+    }
+    const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, ms);
-    this.timers.set(key, t);
+    this.timers.set(key, { timer, at });
   }
 
   /** Re-queues with exponential backoff (5 ms doubling, capped). */
@@ -83,7 +88,7 @@ export class WorkQueue {
 
   shutDown(): void {
     this.shutdown = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     for (const w of this.waiters) w();
     this.waiters = [];

@@ -3,13 +3,31 @@
  * shared informers and stops them together. Controllers are listed in CONTROLLERS below.
  */
 import type { Component, EngineContext } from '../component.js';
+import { startReplicaSetController, startReplicationController } from './replicaset/replica_set.js';
+import { startDeploymentController } from './deployment/deployment_controller.js';
+import { startGarbageCollector } from './garbagecollector/garbagecollector.js';
+import { startNamespaceController } from './namespace/namespace_controller.js';
+import { startServiceAccountController } from './serviceaccount/serviceaccounts_controller.js';
+import { startEndpointsController } from './endpoints/endpoints_controller.js';
+import { startEndpointSliceController } from './endpointslice/endpointslice_controller.js';
+import { startNodeLifecycleController } from './nodelifecycle/index.js';
 
 export type ControllerFactory = (ctx: EngineContext) => Component;
 
 /** name → factory. Each controller lives in its own folder (controllers/<name>/). */
 export const CONTROLLERS: Record<string, ControllerFactory> = {
   // core controllers (replicaset, deployment, garbagecollector, namespace, serviceaccount, endpoints, endpointslice)
+  replicaset: startReplicaSetController,
+  replicationcontroller: startReplicationController,
+  deployment: startDeploymentController,
+  garbagecollector: startGarbageCollector,
+  namespace: startNamespaceController,
+  serviceaccount: startServiceAccountController,
+  endpoints: startEndpointsController,
+  endpointslice: startEndpointSliceController,
   // workload controllers (statefulset, daemonset, job, cronjob, horizontalpodautoscaler)
+  // node lifecycle: Unknown after silent leases, condition taints, NoExecute evictions
+  nodelifecycle: startNodeLifecycleController,
 };
 
 export function startControllerManager(ctx: EngineContext, only?: string[]): Component {
