@@ -14,6 +14,8 @@ Commands:
   serve     Run the local cluster in the foreground (Ctrl-C stops it)
               --data-dir DIR   where state, credentials and kubeconfig live (default ~/.skiff)
               --port N         API server port on 127.0.0.1 (default 6443; 0 = any free port)
+              --standby        also run standby scheduler/controller-manager replicas (leader election)
+  node      Manage nodes of a running cluster: skiff node add --virtual NAME | list | rm NAME
   version   Print the version
 `;
 
@@ -42,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'serve':
       return serve(flags);
+    case 'node':
+      return (await import('./nodes/cli.js')).nodeMain(argv.slice(argv.indexOf('node') + 1));
     case 'version':
       console.log(`skiff ${SERVER_VERSION.gitVersion}`);
       return 0;
@@ -64,7 +68,9 @@ async function serve(flags: Flags): Promise<number> {
     return 2;
   }
   const t0 = performance.now();
-  const engine = new Engine({ dataDir, port });
+  // Cluster name (Docker labels and network): --cluster-name or SKIFF_CLUSTER_NAME, default "skiff".
+  const clusterFlag = typeof flags['cluster-name'] === 'string' ? flags['cluster-name'] : process.env.SKIFF_CLUSTER_NAME;
+  const engine = new Engine({ dataDir, port, standby: flags.standby === true, ...(clusterFlag ? { clusterName: clusterFlag } : {}) });
   try {
     await engine.start();
   } catch (e) {

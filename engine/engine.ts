@@ -26,6 +26,8 @@ import { randomUUID } from 'node:crypto';
 import type { Component, EngineContext } from './component.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { startControllerManager } from './controllers/manager.js';
+import { startControlPlane } from './leaderelection/run.js';
+import { startVirtualNodes } from './nodes/virtual-controller.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -42,6 +44,8 @@ export interface EngineOptions {
   apiOnly?: boolean;
   /** Cluster name for Docker labels and networks (default "skiff"). */
   clusterName?: string;
+  /** Also run standby replicas of the scheduler and controller manager (leader election). */
+  standby?: boolean;
 }
 
 export class Engine {
@@ -118,8 +122,9 @@ export class Engine {
       network: defaultNetwork(this.opts.clusterName ?? 'skiff'),
     };
     if (!this.opts.apiOnly) {
-      this.components.push(startControllerManager(this.context));
-      this.components.push(startScheduler(this.context));
+      // Virtual (kwok-style) nodes first, then the control plane behind leader election.
+      this.components.push(startVirtualNodes(this.context));
+      this.components.push(startControlPlane(this.context, { standby: this.opts.standby, startControllerManager, startScheduler }));
     }
     this.started = true;
   }

@@ -1,7 +1,17 @@
 /**
- * The cluster's network plan, shared by the kubelet (pod sandboxes), the service proxy and
- * cluster DNS. One user-defined Docker network per cluster; pod IPs come from its subnet,
- * Service ClusterIPs from the service CIDR. Defaults avoid common home/office LAN ranges.
+ * The cluster's network plan, shared by the kubelet (pod sandboxes), API admission (ClusterIP and
+ * NodePort allocation), the service proxy, cluster DNS, NetworkPolicy and the ingress controller.
+ * One user-defined Docker network per cluster; pod IPs come from its subnet, Service ClusterIPs
+ * from the service CIDR. Defaults avoid common home/office LAN ranges and Docker's own address
+ * pools: 10.244.0.0/16 for pods and 10.96.0.0/16 for services are kubeadm's/kind's conventions,
+ * so addresses look familiar.
+ *
+ * Every value can be overridden from the environment of the engine process (the API server's
+ * admission reads the same plan, so allocations stay inside the ranges the proxy serves):
+ *   SKIFF_POD_SUBNET=10.244.0.0/16        SKIFF_SERVICE_CIDR=10.96.0.0/16
+ *   SKIFF_NODEPORT_RANGE=30000-32767      SKIFF_CLUSTER_DOMAIN=cluster.local
+ *   SKIFF_INGRESS_HTTP_PORT=80            SKIFF_INGRESS_HTTPS_PORT=443   (0 = any free port)
+ *   SKIFF_NETWORK_NAME=skiff-<cluster>    (Docker network; two clusters need two networks)
  */
 import type { KubeObject } from './api/types.js';
 import { isPlainObject } from './api/types.js';
@@ -16,19 +26,104 @@ export interface ClusterNetwork {
   /** NodePort range. */
   nodePortRange: [number, number];
   clusterDomain: string;
-  /** IP of cluster DNS once it runs (set by engine/dns); undefined until then. */
+  /**
+   * IP of cluster DNS (the `kube-dns` Service's ClusterIP, {@link dnsServiceIP}). engine/proxy
+   * sets it synchronously when it starts — before the kubelet creates sandboxes — and clears it
+   * if the data path that makes the VIP reachable cannot run (then pods keep Docker's resolver).
+   */
   dnsServerIP?: string;
+  /**
+   * Ports of the built-in ingress controller on 127.0.0.1. Default 80/443 as Docker Desktop and
+   * k3s; when a default port cannot be bound (not root, or taken) the controller falls back to
+   * 8080/8443 and then to any free port, and reports the port in Ingress status.
+   */
+  ingressHttpPort?: number;
+  ingressHttpsPort?: number;
 }
 
-export function defaultNetwork(clusterName: string): ClusterNetwork {
+type Env = Record<string, string | undefined>;
+
+export function defaultNetwork(clusterName: string, env: Env = process.env): ClusterNetwork {
+  const range = /^(\d+)-(\d+)$/.exec(env.SKIFF_NODEPORT_RANGE ?? '');
+  const port = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) && Number(v) < 65536 ? Number(v) : undefined);
   return {
-    networkName: `skiff-${clusterName}`,
-    podSubnet: '10.244.0.0/16',
-    serviceCIDR: '10.96.0.0/16',
-    nodePortRange: [30000, 32767],
-    clusterDomain: 'cluster.local',
+    networkName: env.SKIFF_NETWORK_NAME || `skiff-${clusterName}`,
+    podSubnet: validCidr(env.SKIFF_POD_SUBNET) ?? '10.244.0.0/16',
+    serviceCIDR: validCidr(env.SKIFF_SERVICE_CIDR) ?? '10.96.0.0/16',
+    nodePortRange: range && Number(range[1]) <= Number(range[2]) ? [Number(range[1]), Number(range[2])] : [30000, 32767],
+    clusterDomain: env.SKIFF_CLUSTER_DOMAIN || 'cluster.local',
+    ingressHttpPort: port(env.SKIFF_INGRESS_HTTP_PORT),
+    ingressHttpsPort: port(env.SKIFF_INGRESS_HTTPS_PORT),
   };
 }
+
+function validCidr(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  try {
+    parseCidr(v);
+    return v;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- IPv4 helpers ------------------------------------------------------------------------------
+
+export function isIPv4(s: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  return !!m && m.slice(1).every((p) => Number(p) <= 255);
+}
+
+export function ipToInt(ip: string): number {
+  return ip.split('.').reduce((a, p) => a * 256 + Number(p), 0);
+}
+
+export function intToIp(n: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+}
+
+export interface Cidr {
+  /** First address (network address), as a number. */
+  base: number;
+  prefix: number;
+  /** Number of addresses. */
+  size: number;
+}
+
+/** "10.96.0.0/16" → base/prefix/size. A bare address is a /32. Throws on garbage. */
+export function parseCidr(cidr: string): Cidr {
+  const [ip, p = '32'] = cidr.split('/');
+  const prefix = Number(p);
+  if (!isIPv4(ip) || !/^\d+$/.test(p) || prefix > 32) throw new Error(`invalid CIDR ${cidr}`);
+  const size = 2 ** (32 - prefix);
+  const base = ipToInt(ip) - (ipToInt(ip) % size);
+  return { base, prefix, size };
+}
+
+export function cidrContains(cidr: string | Cidr, ip: string): boolean {
+  const c = typeof cidr === 'string' ? parseCidr(cidr) : cidr;
+  if (!isIPv4(ip)) return false;
+  const n = ipToInt(ip);
+  return n >= c.base && n < c.base + c.size;
+}
+
+/** The n-th address of a CIDR (n = 1 → 10.96.0.1). */
+export function nthAddress(cidr: string, n: number): string {
+  const c = parseCidr(cidr);
+  return intToIp(c.base + n);
+}
+
+/** The `kube-dns` ClusterIP: the 10th address of the service CIDR (10.96.0.10), as kubeadm. */
+export function dnsServiceIP(net: Pick<ClusterNetwork, 'serviceCIDR'>): string {
+  return nthAddress(net.serviceCIDR, 10);
+}
+
+/** The `kubernetes` Service ClusterIP: the first address of the service CIDR (10.96.0.1). */
+export function apiServiceIP(net: Pick<ClusterNetwork, 'serviceCIDR'>): string {
+  return nthAddress(net.serviceCIDR, 1);
+}
+
+// ---- pod DNS -----------------------------------------------------------------------------------
 
 export interface PodDnsConfig {
   nameservers: string[];
