@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Engine } from './engine.js';
 import { SERVER_VERSION } from './apiserver/server.js';
+import { startDashboard } from './dashboard/server.js';
 
 const USAGE = `Usage: skiff <command> [flags]
 
@@ -14,8 +15,11 @@ Commands:
   serve     Run the local cluster in the foreground (Ctrl-C stops it)
               --data-dir DIR   where state, credentials and kubeconfig live (default ~/.skiff)
               --port N         API server port on 127.0.0.1 (default 6443; 0 = any free port)
+              --dashboard-port N  dashboard port on 127.0.0.1 (default 0 = any free port)
               --standby        also run standby scheduler/controller-manager replicas (leader election)
   node      Manage nodes of a running cluster: skiff node add --virtual NAME | list | rm NAME
+  app       The desktop app (web mode when Electron is not installed)
+  kubectl   Run kubectl against the Skiff cluster (unless --kubeconfig/--context is given)
   version   Print the version
 `;
 
@@ -44,6 +48,12 @@ export async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'serve':
       return serve(flags);
+    case 'app':
+      // The desktop app (Electron) when installed, else web mode: `serve` + the dashboard URL.
+      return (await import('../main/launcher.js')).launchApp(process.argv.slice(2), () => serve(flags));
+    case 'kubectl':
+      // kubectl against the Skiff cluster unless --kubeconfig/--context is given (the shim's rules).
+      return (await import('../main/shim.js')).runKubectl(argv.slice(argv.indexOf('kubectl') + 1));
     case 'node':
       return (await import('./nodes/cli.js')).nodeMain(argv.slice(argv.indexOf('node') + 1));
     case 'version':
@@ -83,13 +93,17 @@ async function serve(flags: Flags): Promise<number> {
   console.log(`Skiff API server: ${engine.server} (ready in ${Math.round(performance.now() - t0)} ms)`);
   console.log(`Kubeconfig: ${engine.kubeconfigPath}`);
   console.log(`Try: export KUBECONFIG=${engine.kubeconfigPath}; kubectl get nodes`);
+  const dashboard = await startDashboard({ bundledKubeconfig: engine.kubeconfigPath, port: typeof flags['dashboard-port'] === 'string' ? Number(flags['dashboard-port']) : 0 }).catch((e: Error) => {
+    console.error(`skiff: dashboard not started: ${e.message}`);
+  });
+  if (dashboard) console.log(`Dashboard: ${dashboard.url}`);
   return new Promise<number>((resolveExit) => {
     let stopping = false;
     const stop = (sig: string) => {
       if (stopping) return;
       stopping = true;
       console.log(`\n${sig} received, stopping…`);
-      engine.stop().then(
+      Promise.resolve(dashboard?.close()).then(() => engine.stop()).then(
         () => resolveExit(0),
         (e: unknown) => {
           console.error(`skiff: error while stopping: ${(e as Error).message}`);
