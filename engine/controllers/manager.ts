@@ -11,6 +11,14 @@ import { startServiceAccountController } from './serviceaccount/serviceaccounts_
 import { startEndpointsController } from './endpoints/endpoints_controller.js';
 import { startEndpointSliceController } from './endpointslice/endpointslice_controller.js';
 import { startNodeLifecycleController } from './nodelifecycle/index.js';
+import { startStatefulSetController } from './statefulset/statefulset.js';
+import { startDaemonSetController } from './daemonset/daemonset.js';
+import { startJobController } from './job/job.js';
+import { startCronJobController } from './cronjob/cronjob.js';
+import { startHorizontalController } from './horizontalpodautoscaler/horizontal.js';
+import { startPodGCController } from './podgc/podgc.js';
+import { startTTLAfterFinishedController } from './ttlafterfinished/ttlafterfinished.js';
+import { startDisruptionController } from './disruption/disruption.js';
 
 export type ControllerFactory = (ctx: EngineContext) => Component;
 
@@ -26,6 +34,14 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   endpoints: startEndpointsController,
   endpointslice: startEndpointSliceController,
   // workload controllers (statefulset, daemonset, job, cronjob, horizontalpodautoscaler)
+  statefulset: startStatefulSetController,
+  daemonset: startDaemonSetController,
+  job: startJobController,
+  cronjob: startCronJobController,
+  horizontalpodautoscaling: startHorizontalController,
+  podgc: startPodGCController,
+  ttlafterfinished: startTTLAfterFinishedController,
+  disruption: startDisruptionController,
   // node lifecycle: Unknown after silent leases, condition taints, NoExecute evictions
   nodelifecycle: startNodeLifecycleController,
 };
