@@ -21,13 +21,14 @@ import { Client } from './client/client.js';
 import { NodeAgent, type NodeHost } from './kubelet/node.js';
 import { dockerNodeHost } from './kubelet/dockerhost.js';
 import { loadFeatures } from './features.js';
-import { defaultNetwork } from './network.js';
+import { apiServiceIP, defaultNetwork, type ClusterNetwork } from './network.js';
 import { randomUUID } from 'node:crypto';
 import type { Component, EngineContext } from './component.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { startControllerManager } from './controllers/manager.js';
 import { startControlPlane } from './leaderelection/run.js';
 import { startVirtualNodes } from './nodes/virtual-controller.js';
+import { startServiceProxy } from './proxy/proxy.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -79,10 +80,13 @@ export class Engine {
   async start(): Promise<void> {
     const dataDir = this.opts.dataDir;
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    this.credentials = await ensureCredentials(dataDir);
+    // One network plan for admission (allocation), the proxy, DNS and the kubelet.
+    const network: ClusterNetwork = defaultNetwork(this.opts.clusterName ?? 'skiff');
+    // Pods reach the API server as https://kubernetes.default.svc (the first ClusterIP).
+    this.credentials = await ensureCredentials(dataDir, [apiServiceIP(network)]);
     this.store = new Store({ path: join(dataDir, 'state.db'), compactIntervalMs: 5 * 60_000 });
     this.rest = new Rest(this.store, this.registry, this.clock);
-    installAdmission(this.rest);
+    installAdmission(this.rest, network);
     this.client = new Client(this.rest, this.registry);
     this.bootstrap();
     Object.assign(this.features, await loadFeatures(this.registry));
@@ -119,12 +123,13 @@ export class Engine {
       apiServer: { url: this.server, caCert: this.credentials.caCert, token: this.credentials.token },
       features: this.features,
       identity: `${hostname()}_${randomUUID()}`,
-      network: defaultNetwork(this.opts.clusterName ?? 'skiff'),
+      network,
     };
     if (!this.opts.apiOnly) {
       // Virtual (kwok-style) nodes first, then the control plane behind leader election.
       this.components.push(startVirtualNodes(this.context));
       this.components.push(startControlPlane(this.context, { standby: this.opts.standby, startControllerManager, startScheduler }));
+      this.components.push(startServiceProxy(this.context));
     }
     this.started = true;
   }

@@ -5,23 +5,27 @@
 import * as errors from '../api/errors.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
 import type { Rest } from './rest.js';
+import { defaultNetwork, type ClusterNetwork } from '../network.js';
 
 type Obj = Record<string, unknown>;
 
-export interface NetworkConfig {
-  /** Service CIDR as base address + prefix; ClusterIPs come from here. */
-  serviceCIDR: string;
-  nodePortRange: [number, number];
-}
+/**
+ * The part of the cluster network plan (engine/network.ts) admission allocates from. It is the
+ * same plan the proxy and DNS serve: engine.ts may pass its ClusterNetwork; by default the plan
+ * is computed the same way the engine computes it (defaultNetwork: built-in ranges unless the
+ * SKIFF_SERVICE_CIDR / SKIFF_NODEPORT_RANGE environment overrides them).
+ */
+export type NetworkConfig = Pick<ClusterNetwork, 'serviceCIDR' | 'nodePortRange'>;
 
-export const DEFAULT_NETWORK: NetworkConfig = { serviceCIDR: '10.96.0.0/16', nodePortRange: [30000, 32767] };
+export const DEFAULT_NETWORK: NetworkConfig = defaultNetwork('skiff', {});
 
-export function installAdmission(rest: Rest, net: NetworkConfig = DEFAULT_NETWORK): void {
+export function installAdmission(rest: Rest, net: NetworkConfig = defaultNetwork('skiff')): void {
   rest.addAdmission((obj, old, ctx) => {
     if (ctx.op === 'delete') return;
     const kind = ctx.def.kind;
     if (kind === 'Secret' && ctx.def.group === '') foldStringData(obj);
     if (kind === 'Service' && ctx.def.group === '') allocateService(rest, obj, old, net);
+    if (kind === 'Ingress' && ctx.def.group === 'networking.k8s.io' && ctx.op === 'create') defaultIngressClass(rest, obj);
     if (kind === 'Job' && ctx.def.group === 'batch' && ctx.op === 'create') jobSelector(obj);
   });
 }
@@ -130,6 +134,21 @@ function allocateService(rest: Rest, obj: KubeObject, old: KubeObject | undefine
   } else {
     for (const p of Array.isArray(spec.ports) ? spec.ports : []) if (isPlainObject(p)) delete p.nodePort;
   }
+}
+
+/**
+ * Upstream's DefaultIngressClass admission plugin: an Ingress created without a class (neither
+ * spec.ingressClassName nor the legacy annotation) gets the class marked default — when exactly
+ * one is; several defaults are left alone here (upstream rejects; we let the controllers decide).
+ */
+function defaultIngressClass(rest: Rest, obj: KubeObject): void {
+  const spec = (isPlainObject(obj.spec) ? obj.spec : (obj.spec = {})) as Obj;
+  if (typeof spec.ingressClassName === 'string' && spec.ingressClassName) return;
+  if (obj.metadata.annotations?.['kubernetes.io/ingress.class']) return;
+  const def = rest.registry.lookup('networking.k8s.io', 'v1', 'ingressclasses');
+  if (!def) return;
+  const defaults = rest.list(def, undefined).items.filter((e) => e.obj.metadata.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true');
+  if (defaults.length === 1) spec.ingressClassName = defaults[0].obj.metadata.name;
 }
 
 function jobSelector(obj: KubeObject): void {

@@ -5,7 +5,7 @@
  * kubectl and the dashboard reach the cluster. Keys come from Node's native crypto (fast);
  * node-forge only builds and signs the X.509 certificates.
  */
-import { generateKeyPair, randomBytes, timingSafeEqual } from 'node:crypto';
+import { generateKeyPair, randomBytes, timingSafeEqual, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,7 +38,7 @@ export async function ensureCredentials(dataDir: string, extraIPs: string[] = []
   mkdirSync(join(dataDir, 'pki'), { recursive: true, mode: 0o700 });
   const path = (k: keyof typeof FILES) => join(dataDir, FILES[k]);
   const needCA = !existsSync(path('caCert')) || !existsSync(path('caKey'));
-  const needServing = needCA || !existsSync(path('serverCert')) || !existsSync(path('serverKey'));
+  const needServing = needCA || !existsSync(path('serverCert')) || !existsSync(path('serverKey')) || !coversIPs(readFileSync(path('serverCert'), 'utf8'), extraIPs);
   const [caPair, servingPair] = await Promise.all([needCA ? keyPair() : undefined, needServing ? keyPair() : undefined]);
   if (caPair) {
     const ca = makeCA(caPair);
@@ -60,6 +60,13 @@ export async function ensureCredentials(dataDir: string, extraIPs: string[] = []
     serverKey: readFileSync(path('serverKey'), 'utf8'),
     token: readFileSync(path('token'), 'utf8').trim(),
   };
+}
+
+/** Whether a serving certificate already names every IP we need (else it is re-issued). */
+function coversIPs(certPem: string, ips: string[]): boolean {
+  if (ips.length === 0) return true;
+  const san = new X509Certificate(certPem).subjectAltName ?? '';
+  return ips.every((ip) => san.includes(`IP Address:${ip}`));
 }
 
 interface KeyPair {

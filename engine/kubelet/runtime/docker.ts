@@ -169,8 +169,9 @@ export class DockerRuntime implements ContainerRuntime {
       });
     } catch (e) {
       const msg = dockerMessage(e);
-      // Two kubelets racing to create the same network: the loser adopts the winner's.
-      if (/already exists/i.test(msg)) {
+      // Two creators racing for the same network: the loser adopts the winner's. Docker answers
+      // the loser "already exists" or, when the subnet was reserved first, "Pool overlaps".
+      if (/already exists|overlap/i.test(msg)) {
         const raced = await this.inspectNetwork(spec.name);
         if (raced) return this.checkNetwork(raced, subnet);
       }
