@@ -17,6 +17,8 @@ Commands:
               --port N         API server port on 127.0.0.1 (default 6443; 0 = any free port)
               --dashboard-port N  dashboard port on 127.0.0.1 (default 0 = any free port)
               --standby        also run standby scheduler/controller-manager replicas (leader election)
+              --cluster-name N Docker labels and network name (default "skiff"; env SKIFF_CLUSTER_NAME);
+                               two engines on one Docker need two names
   node      Manage nodes of a running cluster: skiff node add --virtual NAME | list | rm NAME
   app       The desktop app (web mode when Electron is not installed)
   kubectl   Run kubectl against the Skiff cluster (unless --kubeconfig/--context is given)

@@ -28,6 +28,7 @@ import { startScheduler } from './scheduler/scheduler.js';
 import { startControllerManager } from './controllers/manager.js';
 import { startControlPlane } from './leaderelection/run.js';
 import { startVirtualNodes } from './nodes/virtual-controller.js';
+import { startKubelet } from './kubelet/kubelet.js';
 import { startServiceProxy } from './proxy/proxy.js';
 
 export interface EngineOptions {
@@ -130,6 +131,7 @@ export class Engine {
       this.components.push(startVirtualNodes(this.context));
       this.components.push(startControlPlane(this.context, { standby: this.opts.standby, startControllerManager, startScheduler }));
       this.components.push(startServiceProxy(this.context));
+      if (!this.opts.noNode) this.components.push(startKubelet(this.context));
     }
     this.started = true;
   }

@@ -3,7 +3,7 @@
  * versions from `docker info`, health from `docker ping`.
  */
 import type Docker from 'dockerode';
-import type { NodeHost, NodeHostInfo } from './node.js';
+import type { NodeHost, NodeHostInfo, NodeImage } from './node.js';
 
 /** dockerode costs ~150 ms to import: load it after the API server is up, not before. */
 export function dockerNodeHost(given?: Docker): NodeHost {
@@ -17,6 +17,12 @@ export function dockerNodeHost(given?: Docker): NodeHost {
       } catch {
         return false;
       }
+    },
+    async images(): Promise<NodeImage[]> {
+      const list = await (await get()).listImages();
+      return list
+        .map((i) => ({ names: [...(i.RepoDigests ?? []), ...(i.RepoTags ?? [])].filter((n) => n !== '<none>:<none>' && n !== '<none>@<none>'), sizeBytes: i.Size }))
+        .filter((i) => i.names.length > 0);
     },
     async info(): Promise<NodeHostInfo> {
       const i = (await (await get()).info()) as Record<string, unknown>;

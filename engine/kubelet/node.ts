@@ -19,10 +19,29 @@ export interface NodeHostInfo {
   internalIP?: string;
 }
 
+/** One entry of Node status.images. */
+export interface NodeImage {
+  names: string[];
+  sizeBytes: number;
+}
+
 /** What the node agent needs from the container runtime. */
 export interface NodeHost {
   info(): Promise<NodeHostInfo>;
   ping(): Promise<boolean>;
+  /** Local images for status.images (the scheduler's ImageLocality reads them). Optional. */
+  images?(): Promise<NodeImage[]>;
+}
+
+/** Upstream's nodeStatusMaxImages. */
+const MAX_IMAGES = 50;
+
+/** Running agents by client and node name, so the kubelet can ask for an immediate check. */
+const agents = new WeakMap<Client, Map<string, NodeAgent>>();
+
+/** The node agent of `name` started on this client, if any. */
+export function nodeAgentFor(client: Client, name: string): NodeAgent | undefined {
+  return agents.get(client)?.get(name);
 }
 
 export interface NodeAgentOptions {
@@ -44,11 +63,16 @@ export class NodeAgent {
   private info: NodeHostInfo | undefined;
   private lastStatusWrite = 0;
   private stopped = false;
+  private images: NodeImage[] | undefined;
+  private ticking: Promise<void> | undefined;
 
   constructor(private readonly o: NodeAgentOptions) {}
 
   /** Registers the node at once (NotReady until the runtime answers) and starts heartbeats. */
   async start(): Promise<void> {
+    let m = agents.get(this.o.client);
+    if (!m) agents.set(this.o.client, (m = new Map()));
+    m.set(this.o.name, this);
     this.register();
     await this.tick();
     this.timer = setInterval(() => void this.tick(), this.o.heartbeatMs ?? 10_000);
@@ -58,6 +82,23 @@ export class NodeAgent {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    const m = agents.get(this.o.client);
+    if (m?.get(this.o.name) === this) m.delete(this.o.name);
+  }
+
+  /**
+   * Check the runtime now (the kubelet calls this when Docker's event stream breaks or comes
+   * back), so Ready follows Docker within a second instead of the next heartbeat.
+   */
+  checkNow(): void {
+    void this.tick();
+  }
+
+  /** Re-read the local images for status.images (after pulls). */
+  refreshImages(): void {
+    this.images = undefined;
+    this.lastStatusWrite = 0;
+    void this.tick();
   }
 
   private now(): string {
@@ -90,18 +131,29 @@ export class NodeAgent {
     return { type: 'Ready', status: ready ? 'True' : 'False', lastHeartbeatTime: now, lastTransitionTime: now, reason, message };
   }
 
-  private async tick(): Promise<void> {
+  private tick(): Promise<void> {
+    // One check at a time: checkNow() during a heartbeat joins it.
+    this.ticking ??= this.check().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async check(): Promise<void> {
     if (this.stopped) return;
     let ok = false;
+    let imagesChanged = false;
     try {
       ok = await this.o.host.ping();
       if (ok && !this.info) this.info = await this.o.host.info();
+      if (ok && this.o.host.images && this.images === undefined) {
+        this.images = (await this.o.host.images()).sort((a, b) => b.sizeBytes - a.sizeBytes).slice(0, MAX_IMAGES);
+        imagesChanged = true;
+      }
     } catch {
       ok = false;
     }
     if (this.stopped) return;
     this.renewLease();
-    const changed = ok !== this.healthy;
+    const changed = ok !== this.healthy || imagesChanged;
     const stale = this.o.clock.now().getTime() - this.lastStatusWrite > 60_000;
     if (changed || stale) this.writeStatus(ok);
     this.healthy = ok;
@@ -179,6 +231,7 @@ export class NodeAgent {
             { type: 'Hostname', address: this.o.name },
           ];
         }
+        if (this.images) status.images = this.images;
         status.daemonEndpoints = { kubeletEndpoint: { Port: 0 } };
         n.status = status;
       },

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
@@ -18,6 +19,8 @@ export interface RunResult {
 }
 
 export interface Cluster {
+  /** Cluster name: Docker labels and network `skiff-<name>` (unique per test cluster). */
+  name: string;
   dataDir: string;
   kubeconfig: string;
   server: string;
@@ -36,6 +39,10 @@ export function tempDir(prefix = 'skiff-test-'): string {
 
 export interface StartOptions {
   dataDir?: string;
+  /** Cluster name; default: a fresh unique one, so test clusters never touch each other. */
+  name?: string;
+  /** Leave this cluster's Docker containers and network in place on stop(). */
+  keepDocker?: boolean;
   port?: number;
   args?: string[];
   env?: Record<string, string>;
@@ -45,9 +52,12 @@ export interface StartOptions {
 export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   const dataDir = opts.dataDir ?? tempDir();
   const cacheDir = tempDir('kubectl-cache-');
+  // Each test cluster gets its own name and pod subnet, unless the caller pins them.
+  const name = opts.env?.SKIFF_CLUSTER_NAME ?? opts.name ?? `t${randomBytes(4).toString('hex')}`;
+  const subnetEnv = opts.env?.SKIFF_POD_SUBNET || !dockerAvailable() ? {} : { SKIFF_POD_SUBNET: freeSubnet() };
   const proc = spawn(process.execPath, [join(ROOT, 'bin/skiff.js'), 'serve', '--data-dir', dataDir, '--port', String(opts.port ?? 0), ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...(opts.env ?? {}) },
+    env: { ...process.env, SKIFF_CLUSTER_NAME: name, ...subnetEnv, ...(opts.env ?? {}) },
   });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -71,6 +81,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   const kubectl = (args: string[], o: { input?: string; timeoutMs?: number } = {}) => run(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], o);
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   return {
+    name,
     dataDir,
     kubeconfig,
     server,
@@ -86,6 +97,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       if (proc.exitCode === null) proc.kill('SIGTERM');
       const code = await exited;
       rmSync(cacheDir, { recursive: true, force: true });
+      if (!opts.keepDocker && dockerAvailable()) removeDockerObjects(name);
       return code;
     },
     async kill9() {
@@ -119,8 +131,38 @@ export function writeTemp(name: string, content: string): string {
   return p;
 }
 
+let dockerUp: boolean | undefined;
 export function dockerAvailable(): boolean {
-  return spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
+  return (dockerUp ??= spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0);
+}
+
+export function docker(args: string[]): string {
+  const r = spawnSync('docker', args, { encoding: 'utf8' });
+  return (r.stdout ?? '').trim();
+}
+
+/** Removes a cluster's containers and network by label (the kubelet keeps them on purpose). */
+export function removeDockerObjects(name: string): void {
+  const ids = docker(['ps', '-aq', '--filter', `label=io.skiff.cluster=${name}`]).split('\n').filter(Boolean);
+  if (ids.length) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+  spawnSync('docker', ['network', 'rm', `skiff-${name}`], { stdio: 'ignore' });
+}
+
+/** A /16 in 10.128–10.239 that no Docker network uses now (10.244/16 is a real cluster's). */
+export function freeSubnet(): string {
+  const ids = docker(['network', 'ls', '-q']).split('\n').filter(Boolean);
+  const used = new Set<number>();
+  if (ids.length) {
+    for (const cidr of docker(['network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', ...ids]).split(/\s+/)) {
+      const m = /^10\.(\d+)\./.exec(cidr);
+      if (m) used.add(Number(m[1]));
+    }
+  }
+  for (let i = 0; i < 200; i++) {
+    const b = 128 + (randomBytes(1)[0] % 112);
+    if (!used.has(b)) return `10.${b}.0.0/16`;
+  }
+  throw new Error('no free 10.x.0.0/16 for a test cluster');
 }
 
 export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
