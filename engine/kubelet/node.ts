@@ -142,7 +142,8 @@ export class NodeAgent {
     let ok = false;
     let imagesChanged = false;
     try {
-      ok = await this.o.host.ping();
+      // A hung Docker socket must not stall lease renewal: the ping gets 5 s.
+      ok = await Promise.race([this.o.host.ping(), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
       if (ok && !this.info) this.info = await this.o.host.info();
       if (ok && this.o.host.images && this.images === undefined) {
         this.images = (await this.o.host.images()).sort((a, b) => b.sizeBytes - a.sizeBytes).slice(0, MAX_IMAGES);
@@ -153,7 +154,10 @@ export class NodeAgent {
     }
     if (this.stopped) return;
     this.renewLease();
-    const changed = ok !== this.healthy || imagesChanged;
+    // Compare with the stored Node too: the node lifecycle controller may have set Ready=Unknown.
+    const stored = this.o.client.resource('', 'Node').get(undefined, this.o.name);
+    const storedReady = ((stored?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === 'Ready')?.status;
+    const changed = ok !== this.healthy || imagesChanged || storedReady !== (ok ? 'True' : 'False');
     const stale = this.o.clock.now().getTime() - this.lastStatusWrite > 60_000;
     if (changed || stale) this.writeStatus(ok);
     this.healthy = ok;
