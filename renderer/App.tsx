@@ -19,14 +19,14 @@ function initialTheme(): Theme {
   return matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
 }
 
-const GO: Record<string, string> = { o: 'overview', p: 'pods', d: 'deployments', s: 'services', n: 'nodes', e: 'events', c: 'configmaps', f: 'portforwards' };
+const GO: Record<string, string> = { o: 'overview', p: 'pods', d: 'deployments', s: 'services', n: 'nodes', e: 'events', c: 'configmaps', f: 'portforwards', t: 'topology' };
 
 function Shortcuts({ onClose }: { onClose: () => void }) {
   const rows: [string, string][] = [
     ['Ctrl/⌘ K', 'Command palette: jump to any view or resource'],
     ['/', 'Focus the filter'],
     ['Esc', 'Close details / dialogs'],
-    ['g then o p d s n e c f', 'Go to Overview, Pods, Deployments, Services, Nodes, Events, ConfigMaps, Port Forwards'],
+    ['g then o p d s n e c f t', 'Go to Overview, Pods, Deployments, Services, Nodes, Events, ConfigMaps, Port Forwards, Topology'],
     ['?', 'This help'],
   ];
   return (
@@ -78,7 +78,7 @@ export function App() {
     let gTimer: ReturnType<typeof setTimeout> | undefined;
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
-      const typing = /INPUT|TEXTAREA|SELECT/.test(t.tagName) || !!t.closest('.xterm');
+      const typing = /INPUT|TEXTAREA|SELECT/.test(t.tagName) || t.isContentEditable || !!t.closest('.xterm, .cm-editor');
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
         e.preventDefault();
         setPalette((p) => !p);

@@ -38,6 +38,7 @@ export function CommandPalette({ onClose, onTheme }: { onClose: () => void; onTh
       { label: 'Overview', kindTitle: 'View', icon: 'overview', go: () => navigate(routeHref({ ctx: r.ctx, view: 'overview', ns: r.ns })) },
       ...KINDS.map((k) => ({ label: k.title, kindTitle: 'View', icon: k.key, go: () => navigate(routeHref({ ctx: r.ctx, view: k.key, ns: r.ns })) })),
       { label: 'Port Forwards', kindTitle: 'View', icon: 'portforwards', go: () => navigate(routeHref({ ctx: r.ctx, view: 'portforwards', ns: r.ns })) },
+      { label: 'Topology (Service → Pods → Nodes)', kindTitle: 'View', icon: 'topology', go: () => navigate(routeHref({ ctx: r.ctx, view: 'topology', ns: r.ns })) },
       { label: 'Toggle dark/light theme', kindTitle: 'Action', icon: 'sun', go: onTheme },
     ];
     const objs: Item[] = [];

@@ -32,9 +32,9 @@ export interface DetailsProps {
 export function Section({ title, children, right }: { title: string; children: ReactNode; right?: ReactNode }) {
   return (
     <div className="section">
-      <div style={{ display: 'flex', alignItems: 'center' }}>
+      <div className="section-head">
         <h3>{title}</h3>
-        <span style={{ marginLeft: 'auto' }}>{right}</span>
+        {right ? <span style={{ marginLeft: 'auto' }}>{right}</span> : null}
       </div>
       {children}
     </div>

@@ -5,6 +5,9 @@ export function Modal({ onClose, children, wide }: { onClose: () => void; childr
   useEffect(() => {
     const k = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
+        // Esc in an editor with its find panel open closes the panel, not the dialog.
+        const ed = (e.target as HTMLElement | null)?.closest?.('.cm-editor');
+        if (ed?.querySelector('.cm-panel')) return;
         e.stopPropagation();
         onClose();
       }

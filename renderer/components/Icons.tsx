@@ -23,6 +23,7 @@ const paths: Record<string, ReactElement> = {
   persistentvolumeclaims: <><rect x="3" y="5" width="18" height="14" rx="2" /><path d="M7 15h.01M11 15h6" /></>,
   persistentvolumes: <><ellipse cx="12" cy="6" rx="8" ry="3" /><path d="M4 6v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6" /></>,
   storageclasses: <><path d="M3 7l9-4 9 4-9 4z" /><path d="M3 12l9 4 9-4M3 17l9 4 9-4" /></>,
+  topology: <><rect x="2" y="9" width="5" height="6" rx="1.5" /><rect x="10" y="3" width="5" height="5" rx="1.5" /><rect x="10" y="16" width="5" height="5" rx="1.5" /><rect x="18" y="9.5" width="4" height="5" rx="1.5" /><path d="M7 12h1.5a1.5 1.5 0 0 0 1.5-1.5V6M8.5 12a1.5 1.5 0 0 1 1.5 1.5v4M15 5.5h1a2 2 0 0 1 2 2V12M15 18.5h1a2 2 0 0 0 2-2V12" /></>,
   portforwards: <path d="M4 8h13l-3-3M20 16H7l3 3" />,
   search: <><circle cx="11" cy="11" r="7" /><path d="M20 20l-4-4" /></>,
   sun: <><circle cx="12" cy="12" r="4" /><path d="M12 2v2M12 20v2M2 12h2M20 12h2M4.9 4.9l1.4 1.4M17.7 17.7l1.4 1.4M4.9 19.1l1.4-1.4M17.7 6.3l1.4-1.4" /></>,

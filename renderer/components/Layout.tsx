@@ -31,6 +31,7 @@ export function Sidebar() {
           <div className="nav-section" key={s}>
             <div className="nav-title">{s}</div>
             {s === 'Cluster' ? item('overview', 'Overview', 'overview') : null}
+            {s === 'Network' ? item('topology', 'Topology', 'topology') : null}
             {KINDS.filter((k) => k.section === s).map((k) => item(k.key, k.title, k.key))}
             {s === 'Network' ? item('portforwards', 'Port Forwards', 'portforwards') : null}
           </div>
@@ -72,7 +73,7 @@ function ContextSwitcher() {
 
 function NamespaceSelect() {
   const r = useRoute();
-  const { items } = useItems({ ctx: r.ctx, kind: kindByKey('namespaces') });
+  const { items } = useItems({ ctx: r.ctx, kind: kindByKey('namespaces') }, !!r.ctx);
   const names = items.map((n) => n.metadata.name).sort();
   if (r.ns && !names.includes(r.ns)) names.unshift(r.ns);
   return (
@@ -95,7 +96,7 @@ function FilterBox() {
   useEffect(() => {
     const k = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
-      if (e.key === '/' && !/INPUT|TEXTAREA|SELECT/.test(t.tagName) && !t.closest('.xterm')) {
+      if (e.key === '/' && !/INPUT|TEXTAREA|SELECT/.test(t.tagName) && !t.isContentEditable && !t.closest('.xterm, .cm-editor')) {
         e.preventDefault();
         ref.current?.focus();
       }
@@ -131,7 +132,7 @@ function FilterBox() {
 
 export function Topbar({ theme, onTheme, onPalette }: { theme: string; onTheme: () => void; onPalette: () => void }) {
   const r = useRoute();
-  const showNs = r.view === 'overview' || kindOrUndefined(r.view)?.namespaced || r.view === 'portforwards';
+  const showNs = r.view === 'overview' || kindOrUndefined(r.view)?.namespaced || r.view === 'portforwards' || r.view === 'topology';
   return (
     <header className="topbar">
       <ContextSwitcher />

@@ -75,7 +75,7 @@ export function ResourceListPage({ kind, columns, Details, defaultSort, searchTe
         </div>
       </div>
       {r.sel ? selected ? <Details ctx={r.ctx} kind={kind} obj={selected} /> : <DetailsDrawer ctx={r.ctx} kind={kind} obj={undefined} tabs={[]} missing={r.sel.name} /> : null}
-      {creating ? <CreateDialog ctx={r.ctx} namespace={ns || 'default'} initial={templateFor(kind, ns || 'default')} onClose={() => setCreating(false)} /> : null}
+      {creating ? <CreateDialog ctx={r.ctx} namespace={ns || 'default'} initial={templateFor(kind, ns || 'default')} initialKind={kind.key} onClose={() => setCreating(false)} /> : null}
     </div>
   );
 }

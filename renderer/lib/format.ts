@@ -72,7 +72,10 @@ export function parseQuantity(q: string | number | undefined): number {
 
 export function formatCpu(cores: number): string {
   if (cores === 0) return '0';
-  if (cores < 1) return `${Math.round(cores * 1000)}m`;
+  const milli = cores * 1000;
+  // Idle containers use fractions of a millicore: keep a digit or two rather than print 0m.
+  if (milli < 10) return `${Number(milli.toFixed(milli < 1 ? 2 : 1))}m`;
+  if (cores < 1) return `${Math.round(milli)}m`;
   return `${Number(cores.toFixed(2))}`;
 }
 

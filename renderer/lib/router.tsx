@@ -26,6 +26,8 @@ export interface Route {
   ns: string;
   q: string;
   sel?: { namespace?: string; name: string };
+  /** Kind key of `sel` on views that show several kinds (the topology map). */
+  kind?: string;
   tab: string;
 }
 
@@ -44,6 +46,7 @@ export function parseRoute(pathname: string, search: string): Route {
     ns: sp.get('ns') ?? '',
     q: sp.get('q') ?? '',
     sel,
+    kind: sp.get('kind') ?? undefined,
     tab: sp.get('tab') ?? '',
   };
 }
@@ -53,6 +56,7 @@ export function routeHref(r: Partial<Route> & { ctx: string; view: string }): st
   if (r.ns) sp.set('ns', r.ns);
   if (r.q) sp.set('q', r.q);
   if (r.sel) sp.set('sel', `${r.sel.namespace ?? ''}/${r.sel.name}`);
+  if (r.sel && r.kind) sp.set('kind', r.kind);
   if (r.tab) sp.set('tab', r.tab);
   const s = sp.toString();
   return `/c/${encodeURIComponent(r.ctx)}/${r.view}${s ? `?${s.replace(/%2F/g, '/')}` : ''}`;

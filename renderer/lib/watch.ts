@@ -8,7 +8,7 @@
  * Updates are batched: one snapshot per ~50 ms (more for very large lists), so 500 events/s
  * cost a few renders a second. Nothing runs while idle: no polling, no timers.
  */
-import { collectionPath, request, type ListPage } from './api';
+import { ApiError, collectionPath, request, type ListPage } from './api';
 import { lineSplitter, mux } from './mux';
 import type { KindInfo } from './kinds';
 import { ListState, type KubeObject, type WatchEvent } from './listState';
@@ -80,7 +80,13 @@ export class ListWatch {
       await this.list(resolveFirst);
     } catch (e) {
       if (this.stopped) return;
-      if (rejectFirst) return rejectFirst(e);
+      // The server answered (403, 404…): the view shows the error. A network failure (the
+      // browser's ERR_NETWORK_CHANGED when an interface appears, a laptop waking up) is
+      // retried with backoff while the first page is still awaited.
+      if (rejectFirst) {
+        if (e instanceof ApiError || this.backoff >= MAX_BACKOFF_MS) return rejectFirst(e);
+        return this.retryFirst(e, resolveFirst, rejectFirst);
+      }
       return this.retry(e, true);
     }
     void this.watch();
@@ -170,6 +176,16 @@ export class ListWatch {
       });
       this.closeStream = () => settle('ended');
     });
+  }
+
+  private retryFirst(e: unknown, resolveFirst: ((s: ListSnapshot) => void) | undefined, rejectFirst: (e: unknown) => void): void {
+    this.error = e instanceof Error ? e.message : String(e);
+    const delay = Math.min(this.backoff, 4000);
+    this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.run(resolveFirst, rejectFirst);
+    }, delay);
   }
 
   private relist(): void {

@@ -22,6 +22,7 @@ import NetworkpoliciesPage from './networkpolicies/List';
 import PersistentvolumeclaimsPage from './persistentvolumeclaims/List';
 import PersistentvolumesPage from './persistentvolumes/List';
 import StorageclassesPage from './storageclasses/List';
+import TopologyPage from './topology/Topology';
 
 export const VIEWS: Record<string, ComponentType> = {
   overview: OverviewPage,
@@ -46,4 +47,5 @@ export const VIEWS: Record<string, ComponentType> = {
   persistentvolumeclaims: PersistentvolumeclaimsPage,
   persistentvolumes: PersistentvolumesPage,
   storageclasses: StorageclassesPage,
+  topology: TopologyPage,
 };

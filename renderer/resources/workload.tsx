@@ -11,7 +11,7 @@ export function images(o: KubeObject): string {
   return ((spec.containers ?? []) as { image: string }[]).map((c) => c.image).join(', ');
 }
 
-export function WorkloadDetails({ ctx, kind, obj, rows, extraActions }: DetailsProps & { rows: [string, ReactNode][]; extraActions?: ReactNode }) {
+export function WorkloadDetails({ ctx, kind, obj, rows, extraActions, children }: DetailsProps & { rows: [string, ReactNode][]; extraActions?: ReactNode; children?: ReactNode }) {
   const pods = useOwnedPods(ctx, obj);
   const containers = ((obj.spec?.template?.spec?.containers ?? []) as { name: string }[]).map((c) => c.name);
   return (
@@ -39,6 +39,7 @@ export function WorkloadDetails({ ctx, kind, obj, rows, extraActions }: DetailsP
         },
       ]}
     >
+      {children}
       <Section title="Spec">
         <KV rows={[...rows, ['Selector', <span className="mono">{selectorString(obj.spec?.selector) || '—'}</span>], ['Images', <span className="mono">{images(obj)}</span>]]} />
       </Section>

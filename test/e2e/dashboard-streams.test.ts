@@ -15,7 +15,7 @@ import { Engine } from '../../engine/engine.js';
 import { Dashboard } from '../../engine/dashboard/server.js';
 import type { KubeObject } from '../../engine/api/types.js';
 import { eventually, tempDir } from './harness.js';
-import { browserSkipReason, launch, openDashboard, type DashboardInfo } from './ui/browser.js';
+import { browserSkipReason, gotoRetry, launch, openDashboard, type DashboardInfo } from './ui/browser.js';
 import { fakeKubelet, type FakeKubelet } from './ui/fakeKubelet.js';
 
 describe('dashboard streams (logs, exec, port-forward) against a stand-in kubelet', { skip: browserSkipReason() }, () => {
@@ -76,7 +76,7 @@ describe('dashboard streams (logs, exec, port-forward) against a stand-in kubele
   });
 
   test('followed logs stream new lines; search highlights', async () => {
-    await page.goto(`${d.origin}/c/skiff/pods?sel=default/solo&tab=logs`);
+    await gotoRetry(page, `${d.origin}/c/skiff/pods?sel=default/solo&tab=logs`);
     const body = page.locator('[data-testid="logs"] .logs-body');
     await body.locator('text=/solo tick-2/').waitFor();
     await eventually(async () => /solo tick-(1\d|[5-9])/.test(await body.innerText()), 10_000);
@@ -85,7 +85,7 @@ describe('dashboard streams (logs, exec, port-forward) against a stand-in kubele
   });
 
   test('workload logs interleave all pods of a Deployment', async () => {
-    await page.goto(`${d.origin}/c/skiff/deployments?sel=default/api&tab=logs`);
+    await gotoRetry(page, `${d.origin}/c/skiff/deployments?sel=default/api&tab=logs`);
     const body = page.locator('[data-testid="logs"] .logs-body');
     await eventually(async () => {
       const t = await body.innerText();
@@ -95,7 +95,7 @@ describe('dashboard streams (logs, exec, port-forward) against a stand-in kubele
   });
 
   test('exec: xterm.js talks v5.channel.k8s.io (stdin, stdout, resize, status)', async () => {
-    await page.goto(`${d.origin}/c/skiff/pods?sel=default/solo&tab=terminal`);
+    await gotoRetry(page, `${d.origin}/c/skiff/pods?sel=default/solo&tab=terminal`);
     await page.waitForSelector('[data-testid="terminal"] .live:has-text("Connected")');
     await page.click('[data-testid="terminal"] .xterm');
     await page.keyboard.type('echo hello-terminal');
@@ -108,14 +108,14 @@ describe('dashboard streams (logs, exec, port-forward) against a stand-in kubele
   });
 
   test('port-forward from the pod page serves a page, is listed, and stops', async () => {
-    await page.goto(`${d.origin}/c/skiff/pods?sel=default/solo`);
+    await gotoRetry(page, `${d.origin}/c/skiff/pods?sel=default/solo`);
     const popup = page.context().waitForEvent('page');
     await page.click('[data-testid="forward-80"]');
     const tab = await popup;
     await tab.waitForLoadState();
     assert.match(await tab.content(), /served through the tunnel/);
     await tab.close();
-    await page.goto(`${d.origin}/c/skiff/portforwards`);
+    await gotoRetry(page, `${d.origin}/c/skiff/portforwards`);
     const row = page.locator('[data-testid="portforward-row"]');
     await row.waitFor();
     assert.match(await row.innerText(), /TCP tunnel/);

@@ -2,21 +2,25 @@
  * The dashboard end to end: a real `skiff serve` (plus a second one as another kubeconfig
  * context), real kubectl, and Chromium driven by playwright-core. Proves: the session/Host/Origin
  * gate; every view renders; objects created with kubectl appear without a reload (watch);
- * scale, YAML edit (and its validation errors), create and delete from the UI reach the
- * cluster; the context switcher reaches the second cluster. Logs, exec and port-forward need
- * pods that really run: they skip with the reason when no kubelet runs them.
+ * scale, YAML edit in the CodeMirror editor typed with the keyboard (find, undo/redo, Ctrl-S,
+ * validation errors inline on their line), create from a template and delete from the UI reach
+ * the cluster; the topology map links a Service to its pods and nodes, live, and opens details;
+ * the overview degrades to "metrics unavailable"; the context switcher reaches the second
+ * cluster. Logs, exec, port-forward, the usage charts (metrics.k8s.io, sampled only while
+ * shown and visible), image-pull and rollout progress need pods that really run: they skip
+ * with the reason when no kubelet runs them.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpGet } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { eventually, startCluster, type Cluster } from './harness.js';
-import { browserSkipReason, dashboardOf, kubeconfigWithContext, launch, openDashboard, raw, rawUpgrade, type DashboardInfo } from './ui/browser.js';
+import { browserSkipReason, dashboardOf, gotoRetry, kubeconfigWithContext, launch, openDashboard, raw, rawUpgrade, type DashboardInfo } from './ui/browser.js';
 
 const VIEWS = [
   'overview', 'nodes', 'namespaces', 'events', 'pods', 'deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'cronjobs',
   'configmaps', 'secrets', 'horizontalpodautoscalers', 'services', 'endpoints', 'ingresses', 'networkpolicies', 'portforwards',
-  'persistentvolumeclaims', 'persistentvolumes', 'storageclasses',
+  'persistentvolumeclaims', 'persistentvolumes', 'storageclasses', 'topology',
 ];
 
 const DEPLOYMENT = `apiVersion: apps/v1
@@ -64,7 +68,7 @@ describe('dashboard (browser)', { skip: browserSkipReason() }, () => {
   });
 
   const go = async (view: string, query = '') => {
-    await page.goto(`${d.origin}/c/skiff/${view}${query}`);
+    await gotoRetry(page, `${d.origin}/c/skiff/${view}${query}`);
     await page.waitForSelector(`[data-testid="page-${view}"]`);
   };
   const row = (name: string) => page.locator(`.trow[data-name="${name}"]`);
@@ -123,12 +127,34 @@ describe('dashboard (browser)', { skip: browserSkipReason() }, () => {
     await eventually(async () => (await c.k(['get', 'deployment', 'web', '-o', 'jsonpath={.spec.replicas}'])) === '3', 10_000);
   });
 
-  test('YAML edit applies; server validation errors are shown', async () => {
+  /** The text of the CodeMirror editor (its document, via the lines it renders). */
+  const editorText = async (testId: string) => (await page.locator(`[data-testid="${testId}"] .cm-content`).innerText()).replace(/\u00a0/g, ' ');
+  /** Find `text` with the editor's search panel (Ctrl-F), close it (Esc): the match stays selected. */
+  const findInEditor = async (testId: string, text: string) => {
+    await page.locator(`[data-testid="${testId}"] .cm-content`).click();
+    await page.keyboard.press('Control+Home'); // search from the top
+    await page.keyboard.press('Control+f');
+    await page.locator(`[data-testid="${testId}"] [data-testid="editor-find"]`).fill(text);
+    await page.waitForSelector(`[data-testid="${testId}"] .cm-skiff-count:has-text("of")`);
+    await page.keyboard.press('Escape');
+  };
+
+  test('YAML edit in CodeMirror applies; server validation errors are shown inline', async () => {
     await go('configmaps', '?sel=default/watched&tab=yaml');
     await page.click('[data-testid="yaml-edit"]');
-    const text = await page.inputValue('[data-testid="yaml-editor"]');
-    assert.match(text, /key: value/);
-    await page.fill('[data-testid="yaml-editor"]', text.replace('key: value', 'key: edited-in-ui'));
+    await page.waitForSelector('[data-testid="yaml-editor"] .cm-editor');
+    assert.match(await editorText('yaml-editor'), /key: value/);
+    // Line numbers are on.
+    assert.ok((await page.locator('[data-testid="yaml-editor"] .cm-lineNumbers .cm-gutterElement').count()) > 3);
+    // Typed with the keyboard into the editor: find the value, overwrite the selection.
+    await findInEditor('yaml-editor', 'key: value');
+    await page.keyboard.type('key: edited-in-ui');
+    assert.match(await editorText('yaml-editor'), /key: edited-in-ui/);
+    // Undo and redo are there too.
+    await page.keyboard.press('Control+z');
+    assert.match(await editorText('yaml-editor'), /key: value/);
+    await page.keyboard.press('Control+Shift+z');
+    assert.match(await editorText('yaml-editor'), /key: edited-in-ui/);
     await page.click('[data-testid="yaml-apply"]');
     await eventually(async () => (await c.k(['get', 'configmap', 'watched', '-o', 'jsonpath={.data.key}'])) === 'edited-in-ui', 10_000);
     // The view follows the watch: the new value is on screen without a reload.
@@ -136,17 +162,29 @@ describe('dashboard (browser)', { skip: browserSkipReason() }, () => {
 
     await go('deployments', '?sel=default/web&tab=yaml');
     await page.click('[data-testid="yaml-edit"]');
-    const dep = await page.inputValue('[data-testid="yaml-editor"]');
-    await page.fill('[data-testid="yaml-editor"]', dep.replace(/replicas: \d+/, 'replicas: -1'));
-    await page.click('[data-testid="yaml-apply"]');
+    await page.waitForSelector('[data-testid="yaml-editor"] .cm-editor');
+    await findInEditor('yaml-editor', 'replicas: 3');
+    await page.keyboard.type('replicas: -1');
+    await page.keyboard.press('Control+s'); // applies from the keyboard
     const err = await page.waitForSelector('[data-testid="apply-error"]');
     assert.match(await err.innerText(), /replicas/i);
+    // …and on the line it is about, inside the editor.
+    const inline = await page.waitForSelector('[data-testid="yaml-editor"] [data-testid="editor-error"]');
+    assert.match(await inline.innerText(), /spec\.replicas/);
+    assert.match(await page.locator('[data-testid="yaml-editor"] .cm-skiff-errline').first().innerText(), /replicas: -1/);
+    await page.click('[data-testid="yaml-cancel"]');
   });
 
-  test('create from YAML and delete from the UI', async () => {
+  test('create from YAML (template picker, CodeMirror) and delete from the UI', async () => {
     await go('configmaps');
     await page.click('[data-testid="create"]');
-    await page.fill('[data-testid="create-editor"]', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: made-in-ui\n  namespace: default\ndata:\n  a: "1"\n');
+    await page.waitForSelector('[data-testid="create-editor"] .cm-editor');
+    await page.selectOption('[data-testid="create-template"]', 'deployments');
+    assert.match(await editorText('create-editor'), /kind: Deployment/);
+    await page.selectOption('[data-testid="create-template"]', 'configmaps');
+    assert.match(await editorText('create-editor'), /kind: ConfigMap/);
+    await findInEditor('create-editor', 'name: example');
+    await page.keyboard.type('name: made-in-ui');
     await page.click('[data-testid="create-submit"]');
     await eventually(async () => (await c.kubectl(['get', 'configmap', 'made-in-ui'])).code === 0, 10_000);
     await row('made-in-ui').click();
@@ -154,6 +192,43 @@ describe('dashboard (browser)', { skip: browserSkipReason() }, () => {
     await page.click('[data-testid="confirm"]');
     await eventually(async () => /NotFound/.test((await c.kubectl(['get', 'configmap', 'made-in-ui'])).stderr), 10_000);
     await row('made-in-ui').waitFor({ state: 'detached' });
+  });
+
+  test('topology shows a Service linked to its pods and nodes; boxes open details', async () => {
+    await c.k(['expose', 'deployment', 'web', '--port', '80']);
+    await go('topology', '?ns=default');
+    const svc = page.locator('[data-testid="topo-service"][data-name="web"]');
+    await svc.waitFor();
+    const webPods = async () => (await c.k(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').filter(Boolean).sort();
+    const shownPods = async () => (await page.locator('[data-testid="topo-pod"][data-name^="web-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-name') ?? ''))).sort();
+    // The web pods (3 replicas after the scale test) hang off the service's endpoints.
+    await eventually(async () => JSON.stringify(await shownPods()) === JSON.stringify(await webPods()) && (await shownPods()).length === 3, 20_000);
+    assert.ok((await page.locator('.topo-edge.service').count()) >= 1, 'service → endpoints edge');
+    assert.ok((await page.locator('.topo-edge.ready, .topo-edge.notready, .topo-edge.unlisted').count()) >= 3, 'endpoints → pod edges');
+    // Scheduled pods link to their node.
+    await page.locator('[data-testid="topo-node"]').first().waitFor();
+    assert.ok((await page.locator('.topo-edge.node').count()) >= 3, 'pod → node edges');
+    // Clicking a box opens that object's details panel in place.
+    await svc.click();
+    await page.waitForSelector('[data-testid="details"][aria-label="Service details"]');
+    await page.waitForURL(/\/topology\?.*kind=services/);
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid="topo-pod"][data-name^="web-"]').first().click();
+    await page.waitForSelector('[data-testid="details"][aria-label="Pod details"]');
+    await page.keyboard.press('Escape');
+    // Live: scaling adds pods to the map without a reload.
+    await c.k(['scale', 'deployment', 'web', '--replicas', '4']);
+    await eventually(async () => (await shownPods()).length === 4, 20_000);
+    await c.k(['scale', 'deployment', 'web', '--replicas', '3']);
+  });
+
+  test('metrics unavailable: the overview says so instead of charts', async () => {
+    const p2 = await openDashboard(browser, d);
+    await p2.route('**/apis/metrics.k8s.io/**', (r) => r.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' }) }));
+    await gotoRetry(p2, `${d.origin}/c/skiff/overview`);
+    await p2.waitForSelector('[data-testid="usage-charts"] [data-testid="metrics-unavailable"]');
+    assert.equal(await p2.locator('[data-testid="metrics-chart-cpu"]').count(), 0);
+    await p2.context().close();
   });
 
   test('secrets stay hidden until revealed', async () => {
@@ -262,5 +337,60 @@ spec:
     await page.waitForSelector('[data-testid="portforward-row"]');
     await page.click('[data-testid="portforward-stop"]');
     await page.waitForSelector('[data-testid="portforward-row"]', { state: 'detached' });
+  });
+  test('CPU/memory charts from metrics.k8s.io on the overview, node and pod details; sampled only while shown (needs a running pod)', async (t) => {
+    const why = await needRunning();
+    if (why) return t.skip(why);
+    await eventually(async () => (await c.kubectl(['top', 'pod', 'talker'])).code === 0, 30_000, 1000);
+    const metricsRequests: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/apis/metrics.k8s.io/')) metricsRequests.push(r.url());
+    });
+    await go('overview');
+    await page.waitForSelector('[data-testid="metrics-chart-cpu"] svg circle', { state: 'attached' }); // the latest sample's dot
+    await page.waitForSelector('[data-testid="metrics-chart-memory"] svg circle', { state: 'attached' }); // the latest sample's dot
+    assert.notEqual((await page.locator('[data-testid="metrics-chart-memory-value"]').innerText()).trim(), '—');
+    await page.waitForSelector('[data-testid="top-pods"]:has-text("talker")');
+    // Page hidden (another tab, minimized window): no sampling at all.
+    await page.evaluate(`(() => { Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' }); document.dispatchEvent(new Event('visibilitychange')); })()`);
+    let n = metricsRequests.length;
+    await page.waitForTimeout(16_000);
+    assert.equal(metricsRequests.length, n, 'no metrics requests while the page is hidden');
+    // Visible again: sampling resumes at once (the 15 s were due).
+    await page.evaluate(`(() => { Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' }); document.dispatchEvent(new Event('visibilitychange')); })()`);
+    await eventually(() => metricsRequests.length > n, 5000, 100);
+    // Two samples or more: the history is drawn as a line.
+    await page.waitForSelector('[data-testid="metrics-chart-cpu"] path.series[d^="M"]', { state: 'attached' });
+    // Another view without charts (client-side navigation keeps the samplers): none either.
+    await page.click('nav a[href*="/configmaps"]');
+    await page.waitForSelector('[data-testid="page-configmaps"]');
+    await page.waitForTimeout(500);
+    n = metricsRequests.length;
+    await page.waitForTimeout(16_000);
+    assert.equal(metricsRequests.length, n, 'no metrics requests while no chart is shown');
+    // Pod and node details chart their own usage.
+    await go('pods', '?sel=default/talker');
+    await page.waitForSelector('[data-testid="pod-usage"] [data-testid="pod-cpu"] svg circle', { state: 'attached' }); // the latest sample's dot
+    const node = await c.k(['get', 'pod', 'talker', '-o', 'jsonpath={.spec.nodeName}']);
+    await go('nodes', `?sel=/${node}`);
+    await page.waitForSelector('[data-testid="node-usage"] [data-testid="node-memory"] svg circle', { state: 'attached' }); // the latest sample's dot
+  });
+
+  test('image pull and rollout progress are shown (needs a running pod)', async (t) => {
+    const why = await needRunning();
+    if (why) return t.skip(why);
+    // A pull that fails: the pod's details show the failing image and the kubelet's message.
+    await c.k(['run', 'pull-fails', '--image=skiff-test/does-not-exist:1', '--restart=Never']);
+    await go('pods', '?sel=default/pull-fails');
+    await page.waitForSelector('[data-testid="pull-pull-fails"][data-phase="failed"], [data-testid="pull-pull-fails"][data-phase="backoff"]', { timeout: 30_000 });
+    assert.match(await page.locator('[data-testid="image-pulls"]').innerText(), /skiff-test\/does-not-exist:1/);
+    // A rollout: per-revision ReplicaSets and the Progressing condition.
+    await c.k(['set', 'image', 'deployment/web', 'web=skiff-test/busybox:1']);
+    await go('deployments', '?sel=default/web');
+    await page.waitForSelector('[data-testid="rollout"] .rollout-table tr:has-text("#2")');
+    assert.match(await page.locator('[data-testid="rollout"]').innerText(), /#1/);
+    await page.waitForSelector('[data-testid="rollout-message"]');
+    await c.k(['rollout', 'undo', 'deployment/web']);
+    await c.k(['delete', 'pod', 'pull-fails', '--wait=false']);
   });
 });

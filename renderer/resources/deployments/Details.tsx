@@ -1,4 +1,5 @@
 import type { DetailsProps } from '../../components/Details';
+import { RolloutSection } from '../../components/Progress';
 import { WorkloadDetails } from '../workload';
 
 export function DeploymentDetails(p: DetailsProps) {
@@ -12,6 +13,8 @@ export function DeploymentDetails(p: DetailsProps) {
         ['Strategy', s.strategy?.type ?? 'RollingUpdate'],
         ['Revision', p.obj.metadata.annotations?.['deployment.kubernetes.io/revision']],
       ]}
-    />
+    >
+      <RolloutSection ctx={p.ctx} obj={p.obj} />
+    </WorkloadDetails>
   );
 }

@@ -5,6 +5,7 @@ import { ageCol, nameCol, statusCol, textCol } from '../../components/columns';
 import type { Column } from '../../components/ResourceTable';
 import { DeploymentDetails } from './Details';
 import { images } from '../workload';
+import { DeploymentStatusCell } from '../../components/Progress';
 
 export function deploymentStatus(d: KubeObject): string {
   const want = d.spec?.replicas ?? 1;
@@ -22,7 +23,7 @@ const columns: Column[] = [
   textCol('ready', 'Ready', '80px', (d) => `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 1}`),
   textCol('uptodate', 'Up-to-date', '95px', (d) => d.status?.updatedReplicas ?? 0, { align: 'right' }),
   textCol('available', 'Available', '90px', (d) => d.status?.availableReplicas ?? 0, { align: 'right' }),
-  statusCol(deploymentStatus, '130px'),
+  { ...statusCol(deploymentStatus, '170px'), cell: (d) => <DeploymentStatusCell d={d} status={deploymentStatus(d)} /> },
   textCol('images', 'Images', 'minmax(120px, 1.5fr)', images, { dim: true }),
   ageCol,
 ];

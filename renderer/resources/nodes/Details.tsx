@@ -8,6 +8,27 @@ import { Confirm } from '../../components/Dialog';
 import { Icon } from '../../components/Icons';
 import { toast, toastError } from '../../components/Toasts';
 import { Meter, podRequests } from '../overview/Overview';
+import { useMetrics } from '../../lib/metrics';
+import { MetricsState, SampleNote, UsageCard } from '../../components/Charts';
+
+/** Node CPU/memory from NodeMetrics, sampled while the panel is open (lib/metrics.ts). */
+function NodeUsage({ ctx, node }: { ctx: string; node: DetailsProps['obj'] }) {
+  const snap = useMetrics(ctx, { kind: 'nodes' });
+  const name = node.metadata.name;
+  const alloc = node.status?.allocatable ?? {};
+  return (
+    <Section title="Usage" right={<SampleNote snap={snap} />}>
+      {snap?.status === 'ok' && snap.cpuBy.get(name) ? (
+        <div className="grid cols-2" data-testid="node-usage">
+          <UsageCard title="CPU" points={snap.cpuBy.get(name)?.points ?? []} format={formatCpu} limit={parseQuantity(alloc.cpu)} limitLabel="allocatable" testId="node-cpu" />
+          <UsageCard title="Memory" points={snap.memoryBy.get(name)?.points ?? []} format={formatBytes} binary limit={parseQuantity(alloc.memory)} limitLabel="allocatable" color="var(--chart-2)" testId="node-memory" />
+        </div>
+      ) : (
+        <MetricsState snap={snap} compact missing="metrics.k8s.io reports no usage for this node (virtual nodes, or a node whose kubelet is not serving stats)." />
+      )}
+    </Section>
+  );
+}
 
 export function NodeDetails({ ctx, kind, obj }: DetailsProps) {
   const [draining, setDraining] = useState(false);
@@ -50,6 +71,7 @@ export function NodeDetails({ ctx, kind, obj }: DetailsProps) {
         </>
       }
     >
+      <NodeUsage ctx={ctx} node={obj} />
       <Section title="Capacity vs requests">
         <Meter label="CPU" used={req.cpu} total={parseQuantity(alloc.cpu)} fmt={formatCpu} />
         <Meter label="Memory" used={req.memory} total={parseQuantity(alloc.memory)} fmt={formatBytes} />

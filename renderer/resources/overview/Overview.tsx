@@ -1,17 +1,18 @@
 /**
  * Cluster overview: nodes, capacity vs requests, pods by phase, workload health, recent warnings,
- * and node usage from metrics.k8s.io when the cluster serves it (read once per visit — no polling).
+ * and CPU/memory usage charts from metrics.k8s.io when the cluster serves it (sampled every 15 s
+ * while this view is visible — see lib/metrics.ts for why that is not polling for state).
  */
 import { useMemo } from 'react';
-import { useQuery } from '@tanstack/react-query';
 import { kindByKey } from '../../lib/kinds';
 import type { KubeObject } from '../../lib/listState';
 import { useItems } from '../../lib/queryClient';
-import { request } from '../../lib/api';
+import { useMetrics } from '../../lib/metrics';
 import { formatBytes, formatCpu, nodeReady, parseQuantity, podStatus } from '../../lib/format';
 import { Link, routeHref, useRoute } from '../../lib/router';
 import { Age, StatusBadge } from '../../components/Status';
 import { eventTime } from '../../components/Details';
+import { MetricsState, SampleNote, Sparkline, UsageCard } from '../../components/Charts';
 
 export function podRequests(pods: KubeObject[]): { cpu: number; memory: number } {
   let cpu = 0;
@@ -72,8 +73,25 @@ function Donut({ parts }: { parts: { label: string; value: number; color: string
   );
 }
 
-interface NodeMetrics {
-  items: { metadata: { name: string }; usage: { cpu: string; memory: string } }[];
+function nodeRoles(n: KubeObject): string {
+  const roles = Object.keys(n.metadata.labels ?? {})
+    .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+    .map((k) => k.slice('node-role.kubernetes.io/'.length));
+  return roles.join(', ') || '—';
+}
+
+/** A usage bar for table cells: share of a capacity, with the value. */
+function UsageBar({ used, total, fmt }: { used: number | undefined; total: number; fmt: (n: number) => string }) {
+  if (used === undefined) return <span className="muted">—</span>;
+  const pct = total > 0 ? Math.min(100, (used / total) * 100) : 0;
+  return (
+    <span className="usage-cell" title={total ? `${fmt(used)} of ${fmt(total)} (${pct.toFixed(1)}%)` : fmt(used)}>
+      <span className="mini-bar">
+        <span style={{ width: `${Math.max(pct, used > 0 ? 2 : 0)}%` }} />
+      </span>
+      {fmt(used)}
+    </span>
+  );
 }
 
 export default function Overview() {
@@ -85,17 +103,9 @@ export default function Overview() {
   const pods = podsQ.items;
   const deps = useItems({ ctx, kind: kindByKey('deployments'), namespace: ns }).items;
   const events = useItems({ ctx, kind: kindByKey('events'), namespace: ns }).items;
-  // Node usage, once per visit, only if the cluster serves metrics.k8s.io (asked via discovery).
-  const metrics = useQuery({
-    queryKey: ['metrics', ctx],
-    queryFn: async () => {
-      const groups = await request<{ groups: { name: string }[] }>(ctx, '/apis');
-      if (!groups.groups.some((g) => g.name === 'metrics.k8s.io')) return null;
-      return request<NodeMetrics>(ctx, '/apis/metrics.k8s.io/v1beta1/nodes');
-    },
-    retry: false,
-    gcTime: 0,
-  });
+  // Usage: node totals for the charts, pod usage (of the namespace shown) for the top list.
+  const nodeMetrics = useMetrics(ctx, { kind: 'nodes' });
+  const podMetrics = useMetrics(ctx, { kind: 'pods', namespace: ns }, nodeMetrics?.status === 'ok');
 
   const active = useMemo(() => pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed'), [pods]);
   const req = useMemo(() => podRequests(active), [active]);
@@ -110,16 +120,15 @@ export default function Overview() {
     }
     return { cpu, memory, pods: podsCap };
   }, [nodes]);
-  const usage = useMemo(() => {
-    if (!metrics.data) return undefined;
-    let cpu = 0;
-    let memory = 0;
-    for (const m of metrics.data.items) {
-      cpu += parseQuantity(m.usage.cpu);
-      memory += parseQuantity(m.usage.memory);
-    }
-    return { cpu, memory };
-  }, [metrics.data]);
+  const hasMetrics = nodeMetrics?.status === 'ok';
+  // With a namespace picked, the charts show that namespace's pods (against the cluster's capacity).
+  const usageSeries = ns && podMetrics?.status === 'ok' ? podMetrics : nodeMetrics;
+  const usage = hasMetrics && usageSeries ? { cpu: usageSeries.cpu.last?.v ?? 0, memory: usageSeries.memory.last?.v ?? 0 } : undefined;
+  const topPods = useMemo(() => {
+    if (podMetrics?.status !== 'ok') return [];
+    return [...podMetrics.latest.entries()].sort((a, b) => b[1].cpu - a[1].cpu || b[1].memory - a[1].memory).slice(0, 6);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [podMetrics?.version]);
   const phases = useMemo(() => {
     const c: Record<string, number> = { Running: 0, Pending: 0, Succeeded: 0, Failed: 0, Unknown: 0 };
     for (const p of pods) c[p.status?.phase ?? 'Unknown'] = (c[p.status?.phase ?? 'Unknown'] ?? 0) + 1;
@@ -127,6 +136,11 @@ export default function Overview() {
   }, [pods]);
   const problems = useMemo(() => pods.filter((p) => /BackOff|Err|Failed|Unknown|OOM|Evicted/.test(podStatus(p))).slice(0, 6), [pods]);
   const warnings = useMemo(() => events.filter((e) => e.type === 'Warning').sort((a, b) => eventTime(b).localeCompare(eventTime(a))).slice(0, 10), [events]);
+  const podsPerNode = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const p of active) if (p.spec?.nodeName) m.set(p.spec.nodeName, (m.get(p.spec.nodeName) ?? 0) + 1);
+    return m;
+  }, [active]);
   const readyNodes = nodes.filter((n) => nodeReady(n).startsWith('Ready')).length;
   const availableDeps = deps.filter((d) => (d.status?.availableReplicas ?? 0) >= (d.spec?.replicas ?? 1)).length;
 
@@ -169,6 +183,22 @@ export default function Overview() {
               <div className="hint">events</div>
             </div>
           </div>
+          <div className="grid cols-2" style={{ marginTop: 14 }} data-testid="usage-charts">
+            {hasMetrics ? (
+              <>
+                <div className="card">
+                  <UsageCard title={ns ? `CPU usage · ${ns}` : 'CPU usage'} points={usageSeries?.cpu.points ?? []} format={formatCpu} limit={cap.cpu} limitLabel="allocatable" color="var(--accent)" testId="metrics-chart-cpu" right={<SampleNote snap={nodeMetrics} />} />
+                </div>
+                <div className="card">
+                  <UsageCard title={ns ? `Memory usage · ${ns}` : 'Memory usage'} points={usageSeries?.memory.points ?? []} format={formatBytes} binary limit={cap.memory} limitLabel="allocatable" color="var(--chart-2)" testId="metrics-chart-memory" right={<SampleNote snap={nodeMetrics} />} />
+                </div>
+              </>
+            ) : (
+              <div className="card" style={{ gridColumn: '1 / -1' }}>
+                <MetricsState snap={nodeMetrics} />
+              </div>
+            )}
+          </div>
           <div className="grid cols-2" style={{ marginTop: 14 }}>
             <div className="card">
               <h3>Capacity vs requests</h3>
@@ -176,7 +206,7 @@ export default function Overview() {
               <Meter label="Memory" used={req.memory} total={cap.memory} fmt={formatBytes} usage={usage?.memory} />
               <Meter label="Pods" used={active.length} total={cap.pods} fmt={(n) => String(Math.round(n))} />
               <div className="muted" style={{ fontSize: 12 }}>
-                {usage ? 'Thin green bars: current usage from metrics.k8s.io.' : 'Usage appears here when the cluster serves metrics.k8s.io.'}
+                {usage ? 'Blue: requested by pods. Green: in use now (metrics.k8s.io).' : 'Usage appears here when the cluster serves metrics.k8s.io.'}
               </div>
             </div>
             <div className="card">
@@ -206,35 +236,43 @@ export default function Overview() {
           </div>
           <div className="grid cols-2" style={{ marginTop: 14 }}>
             <div className="card">
-              <h3>Nodes</h3>
-              <table className="mini-table">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>Status</th>
-                    <th>CPU</th>
-                    <th>Memory</th>
-                    <th>Age</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {nodes.map((n) => (
-                    <tr key={n.metadata.name}>
-                      <td>
-                        <Link to={routeHref({ ctx, view: 'nodes', sel: { name: n.metadata.name } })}>{n.metadata.name}</Link>
-                      </td>
-                      <td>
-                        <StatusBadge status={nodeReady(n)} />
-                      </td>
-                      <td>{n.status?.allocatable?.cpu}</td>
-                      <td>{formatBytes(parseQuantity(n.status?.allocatable?.memory))}</td>
-                      <td>
-                        <Age ts={n.metadata.creationTimestamp} />
-                      </td>
+              <h3>
+                Top pods by CPU <span className="muted" style={{ fontWeight: 500 }}>{ns ? `· ${ns}` : '· all namespaces'}</span>
+              </h3>
+              {podMetrics?.status !== 'ok' ? (
+                <MetricsState snap={hasMetrics ? podMetrics : nodeMetrics} compact />
+              ) : topPods.length === 0 ? (
+                <div className="muted">No pod is using resources right now.</div>
+              ) : (
+                <table className="mini-table" data-testid="top-pods">
+                  <thead>
+                    <tr>
+                      <th>Pod</th>
+                      <th>CPU</th>
+                      <th>Memory</th>
+                      <th>Trend</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {topPods.map(([key, u]) => {
+                      const [pns, pname] = key.split('/');
+                      return (
+                        <tr key={key}>
+                          <td>
+                            <Link to={routeHref({ ctx, view: 'pods', ns: r.ns, sel: { namespace: pns, name: pname } })}>{pname}</Link>
+                            {!ns ? <div className="muted" style={{ fontSize: 11.5 }}>{pns}</div> : null}
+                          </td>
+                          <td className="mono">{formatCpu(u.cpu)}</td>
+                          <td className="mono">{formatBytes(u.memory)}</td>
+                          <td>
+                            <Sparkline points={podMetrics.cpuBy.get(key)?.points ?? []} width={80} height={20} />
+                          </td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              )}
             </div>
             <div className="card">
               <h3>Recent warnings</h3>
@@ -265,6 +303,58 @@ export default function Overview() {
                   </tbody>
                 </table>
               )}
+            </div>
+          </div>
+          <div className="grid" style={{ marginTop: 14 }}>
+            <div className="card">
+              <h3>Nodes</h3>
+              <table className="mini-table">
+                <thead>
+                  <tr>
+                    <th>Name</th>
+                    <th>Status</th>
+                    <th>Roles</th>
+                    <th>CPU used</th>
+                    <th>CPU (15 min)</th>
+                    <th>Memory used</th>
+                    <th>Memory (15 min)</th>
+                    <th>Pods</th>
+                    <th>Age</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {nodes.map((n) => (
+                    <tr key={n.metadata.name}>
+                      <td>
+                        <Link to={routeHref({ ctx, view: 'nodes', sel: { name: n.metadata.name } })}>{n.metadata.name}</Link>
+                      </td>
+                      <td>
+                        <StatusBadge status={nodeReady(n)} />
+                      </td>
+                      <td className="muted">{nodeRoles(n)}</td>
+                      <td>
+                        <UsageBar used={nodeMetrics?.latest.get(n.metadata.name)?.cpu} total={parseQuantity(n.status?.allocatable?.cpu)} fmt={formatCpu} />
+                      </td>
+                      <td>
+                        <Sparkline points={nodeMetrics?.cpuBy.get(n.metadata.name)?.points ?? []} width={110} height={22} />
+                      </td>
+                      <td>
+                        <UsageBar used={nodeMetrics?.latest.get(n.metadata.name)?.memory} total={parseQuantity(n.status?.allocatable?.memory)} fmt={formatBytes} />
+                      </td>
+                      <td>
+                        <Sparkline points={nodeMetrics?.memoryBy.get(n.metadata.name)?.points ?? []} width={110} height={22} color="var(--chart-2)" />
+                      </td>
+                      <td>
+                        {podsPerNode.get(n.metadata.name) ?? 0}
+                        <span className="muted"> / {n.status?.allocatable?.pods ?? '—'}</span>
+                      </td>
+                      <td>
+                        <Age ts={n.metadata.creationTimestamp} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
             </div>
           </div>
         </div>

@@ -1,5 +1,8 @@
 import type { KubeObject } from '../../lib/listState';
-import { podStatus } from '../../lib/format';
+import { formatBytes, formatCpu, parseQuantity, podStatus } from '../../lib/format';
+import { useMetrics } from '../../lib/metrics';
+import { MetricsState, SampleNote, UsageCard } from '../../components/Charts';
+import { ImagePulls } from '../../components/Progress';
 import { updateRoute, useRoute } from '../../lib/router';
 import { KV, ObjectLink, Section, StandardDetails, type DetailsProps } from '../../components/Details';
 import { StatusBadge } from '../../components/Status';
@@ -24,6 +27,48 @@ function containerState(s: { state?: Record<string, { reason?: string; exitCode?
 
 export function containerNames(pod: KubeObject): string[] {
   return [...((pod.spec?.containers ?? []) as Container[]).map((c) => c.name), ...((pod.spec?.initContainers ?? []) as Container[]).map((c) => c.name)];
+}
+
+/** Sum of a resource over containers, or undefined unless every container sets it. */
+function sumOf(containers: Container[], what: 'limits' | 'requests', res: 'cpu' | 'memory'): number | undefined {
+  let n = 0;
+  for (const c of containers) {
+    const v = c.resources?.[what]?.[res];
+    if (v === undefined) return undefined;
+    n += parseQuantity(v);
+  }
+  return containers.length ? n : undefined;
+}
+
+/** CPU and memory of a running pod, sampled while its details are open (see lib/metrics.ts). */
+function PodUsage({ ctx, pod, containers }: { ctx: string; pod: KubeObject; containers: Container[] }) {
+  const running = pod.status?.phase === 'Running';
+  const snap = useMetrics(ctx, { kind: 'pod', namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name }, running);
+  if (!running) return null;
+  const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+  return (
+    <Section title="Usage" right={<SampleNote snap={snap} />}>
+      {snap?.status === 'ok' ? (
+        <div className="grid cols-2" data-testid="pod-usage">
+          <UsageCard title="CPU" points={snap.cpuBy.get(key)?.points ?? []} format={formatCpu} limit={sumOf(containers, 'limits', 'cpu')} limitLabel="limit" testId="pod-cpu" />
+          <UsageCard title="Memory" points={snap.memoryBy.get(key)?.points ?? []} format={formatBytes} binary limit={sumOf(containers, 'limits', 'memory')} limitLabel="limit" color="var(--chart-2)" testId="pod-memory" />
+        </div>
+      ) : (
+        <MetricsState snap={snap} compact />
+      )}
+    </Section>
+  );
+}
+
+function ContainerUsage({ ctx, pod, container }: { ctx: string; pod: KubeObject; container: string }) {
+  const snap = useMetrics(ctx, { kind: 'pod', namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name }, pod.status?.phase === 'Running');
+  const u = snap?.containers.get(`${pod.metadata.namespace}/${pod.metadata.name}/${container}`);
+  if (!u) return <span className="muted">—</span>;
+  return (
+    <span className="mono" style={{ whiteSpace: 'nowrap' }}>
+      {formatCpu(u.cpu)} · {formatBytes(u.memory)}
+    </span>
+  );
 }
 
 export function PodDetails({ ctx, kind, obj }: DetailsProps) {
@@ -66,6 +111,8 @@ export function PodDetails({ ctx, kind, obj }: DetailsProps) {
           ]}
         />
       </Section>
+      <ImagePulls ctx={ctx} pod={obj} />
+      <PodUsage ctx={ctx} pod={obj} containers={containers} />
       <Section title="Containers">
         <table className="mini-table">
           <thead>
@@ -74,6 +121,7 @@ export function PodDetails({ ctx, kind, obj }: DetailsProps) {
               <th>Image</th>
               <th>State</th>
               <th>Restarts</th>
+              <th>Usage</th>
               <th>Ports</th>
             </tr>
           </thead>
@@ -91,6 +139,9 @@ export function PodDetails({ ctx, kind, obj }: DetailsProps) {
                     {s?.ready ? <span className="muted"> ready</span> : null}
                   </td>
                   <td>{s?.restartCount ?? 0}</td>
+                  <td>
+                    <ContainerUsage ctx={ctx} pod={obj} container={c.name} />
+                  </td>
                   <td>
                     {(c.ports ?? []).map((p) => (
                       <div key={p.containerPort} className="row-gap" style={{ marginBottom: 4 }}>

@@ -41,14 +41,37 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'] });
 }
 
+/**
+ * page.goto that retries Chromium's ERR_NETWORK_CHANGED: Docker adding a bridge or veth (a pod
+ * starting) makes Chromium abort loads in flight, loopback ones included.
+ */
+export async function gotoRetry(page: Page, url: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await page.goto(url);
+      return;
+    } catch (e) {
+      if (i >= 4 || !/ERR_NETWORK_CHANGED|ERR_ABORTED/.test(String(e))) throw e;
+      await page.waitForTimeout(250);
+    }
+  }
+}
+
 /** A page logged in to the dashboard (the token URL sets the session cookie and redirects). */
 export async function openDashboard(browser: Browser, d: DashboardInfo, viewport = { width: 1440, height: 900 }, colorScheme: 'dark' | 'light' = 'dark'): Promise<Page> {
   const ctx = await browser.newContext({ viewport, colorScheme });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error(`[browser] ${e.message}`));
-  await page.goto(d.url);
-  await page.waitForURL(/\/c\/[^/]+\/overview/);
-  return page;
+  // The login redirect can be aborted by a network change too (see gotoRetry): try again.
+  for (let i = 0; ; i++) {
+    await gotoRetry(page, d.url);
+    try {
+      await page.waitForURL(/\/c\/[^/]+\/overview/, { timeout: i < 2 ? 10_000 : 30_000 });
+      return page;
+    } catch (e) {
+      if (i >= 2) throw e;
+    }
+  }
 }
 
 export interface RawResponse {
