@@ -176,11 +176,16 @@ describe('HA: two in-process schedulers with real time', () => {
     const l = e.client.resource('coordination.k8s.io', 'Lease').get('kube-system', 'kube-scheduler') as KubeObject;
     assert.equal((l.spec as Record<string, unknown>).holderIdentity, 'engine-b');
     assert.equal((l.spec as Record<string, unknown>).leaseTransitions, 1);
-    const ev = e.client
-      .resource('', 'Event')
-      .list('kube-system')
-      .items.find((x) => x.reason === 'LeaderElection' && x.message === 'engine-b became leader');
-    assert.ok(ev, 'LeaderElection event on the Lease');
+    // Events are recorded asynchronously (the recorder batches): wait for it.
+    await until(
+      () =>
+        e.client
+          .resource('', 'Event')
+          .list('kube-system')
+          .items.find((x) => x.reason === 'LeaderElection' && x.message === 'engine-b became leader'),
+      3000,
+      'LeaderElection event on the Lease',
+    );
     await b.stop();
     e.close();
   });
