@@ -42,6 +42,8 @@ function subresourceInfo(def: ResourceDef, sub: Subresource): SubInfo {
       return { kind: self, verbs: ['update'] };
     case 'ephemeralcontainers':
       return { kind: self, verbs: ['get', 'patch', 'update'] };
+    case 'token':
+      return { kind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, verbs: ['create'] };
   }
 }
 

@@ -16,6 +16,11 @@ import type { ApiFeatures, PatchKind } from './features.js';
 import { INTERNAL, Rest, type DeleteOptions, type RestWatchEvent } from './rest.js';
 import { boolParam, decodeObject, intParam, negotiate, parseJson, parseYaml, readBody, sendJson, type Negotiated } from './request.js';
 import type { ResourceRoute } from './server.js';
+import type { Auth } from './authz/index.js';
+import { userOf } from './authz/user.js';
+import { Client } from '../client/client.js';
+import { checkEviction } from '../controllers/disruption/eviction.js';
+import type { Pod } from '../controllers/shared/pods.js';
 
 type Obj = Record<string, unknown>;
 
@@ -27,6 +32,13 @@ const MAX_WATCH_BACKLOG = 16 * 1024 * 1024;
 
 export class ResourceHandler {
   private readonly openWatches = new Set<() => void>();
+  /** Reviews and service account tokens; set by the ApiServer that owns this handler. */
+  auth: Auth | undefined;
+  /**
+   * Computed read-only kinds (ComponentStatus), by plural: their objects and the Warning the
+   * server sends with them.
+   */
+  readonly computed = new Map<string, { items: () => KubeObject[]; warning?: string }>();
 
   constructor(
     readonly rest: Rest,
@@ -47,6 +59,19 @@ export class ResourceHandler {
       if (verbs && !verbs.includes(v as never)) throw errors.methodNotAllowed();
     };
 
+    if (def.virtual) {
+      const computed = this.computed.get(def.plural);
+      if (computed) {
+        if (method !== 'GET' || sub || boolParam(q, 'watch')) throw errors.methodNotAllowed();
+        return this.sendComputed(res, route, computed, neg, q);
+      }
+      if (method !== 'POST' || name) throw errors.methodNotAllowed();
+      return this.review(req, res, route, q);
+    }
+    if (sub === 'token') {
+      if (method !== 'POST') throw errors.methodNotAllowed();
+      return this.token(req, res, route, q);
+    }
     if (sub === 'log') return this.logs(req, res, route, q);
     if (sub === 'proxy') return this.proxy(req, res, route);
     if (sub === 'exec' || sub === 'attach' || sub === 'portforward') {
@@ -93,7 +118,7 @@ export class ResourceHandler {
         return this.binding(req, res, route);
       case 'eviction':
         if (method !== 'POST') throw errors.methodNotAllowed();
-        return this.eviction(req, res, route);
+        return this.eviction(req, res, route, q);
       default:
         throw errors.notFound('', req.url ?? '');
     }
@@ -101,12 +126,12 @@ export class ResourceHandler {
     switch (method) {
       case 'GET':
         allow('get');
-        return this.sendEntry(res, 200, def, this.rest.get(def, route.namespace, name), neg, q);
+        return this.sendEntry(res, 200, def, this.view(def, this.rest.get(this.storage(def), route.namespace, name)), neg, q);
       case 'PUT': {
         allow('update');
         const body = await this.readObject(req, def, q);
-        const e = this.rest.update(def, route.namespace, name, body, { dryRun: isDryRun(q) });
-        return this.sendEntry(res, 200, def, e, neg, q);
+        const e = this.rest.update(this.storage(def), route.namespace, name, this.toStorage(def, body), { dryRun: isDryRun(q) });
+        return this.sendEntry(res, 200, def, this.view(def, e), neg, q);
       }
       case 'PATCH':
         allow('patch');
@@ -114,8 +139,8 @@ export class ResourceHandler {
       case 'DELETE': {
         allow('delete');
         const opts = await this.deleteOptions(req, q);
-        const r = this.rest.delete(def, route.namespace, name, opts);
-        return this.sendEntry(res, r.removed ? 200 : 202, def, r.entry, neg, q);
+        const r = this.rest.delete(this.storage(def), route.namespace, name, opts);
+        return this.sendEntry(res, r.removed ? 200 : 202, def, this.view(def, r.entry), neg, q);
       }
       default:
         throw errors.methodNotAllowed();
@@ -126,7 +151,7 @@ export class ResourceHandler {
 
   private list(res: ServerResponse, route: ResourceRoute, q: URLSearchParams, neg: Negotiated): void {
     const { def } = route;
-    const r = this.rest.list(def, route.namespace, {
+    const r = this.rest.list(this.storage(def), route.namespace, {
       labelSelector: q.get('labelSelector') ?? undefined,
       fieldSelector: q.get('fieldSelector') ?? undefined,
       limit: intParam(q, 'limit'),
@@ -136,13 +161,14 @@ export class ResourceHandler {
     const meta: Obj = { resourceVersion: r.resourceVersion };
     if (r.continue) meta.continue = r.continue;
     if (r.remainingItemCount !== undefined) meta.remainingItemCount = r.remainingItemCount;
+    const items = r.items.map((e) => this.view(def, e));
     if (neg.table) {
-      const t = this.table(def, r.items.map((e) => e.obj), q, neg);
+      const t = this.table(def, items.map((e) => e.obj), q, neg);
       return sendJson(res, 200, { ...t, metadata: meta });
     }
     // Objects are stored serialized: a list answer is assembled from those strings.
     const head = `{"kind":"${def.kind}List","apiVersion":"${apiVersionOf(def)}","metadata":${JSON.stringify(meta)},"items":[`;
-    const body = head + r.items.map((e) => e.json).join(',') + ']}';
+    const body = head + items.map((e) => e.json).join(',') + ']}';
     sendJson(res, 200, body);
   }
 
@@ -150,8 +176,17 @@ export class ResourceHandler {
     const includeObject = (q.get('includeObject') ?? 'Metadata') as 'None' | 'Metadata' | 'Object';
     const printer = this.features.table;
     let t: Obj;
-    if (printer) {
-      t = { ...printer.toTable(def.group, def.kind, objects as Obj[], { includeObject, now: this.clock.now() }) };
+    if (def.table) {
+      t = { ...def.table(objects, { includeObject, now: this.clock.now() }) };
+    } else if (printer) {
+      // Shared printers read the stored version (an autoscaling/v1 HPA prints from its v2 form);
+      // rows still carry the object as this version serves it.
+      const sdef = this.storage(def);
+      const printed = sdef !== def && def.convert ? objects.map((o) => def.convert!(clone(o), sdef.version)) : objects;
+      t = { ...printer.toTable(def.group, def.kind, printed as Obj[], { includeObject, now: this.clock.now() }) };
+      if (printed !== objects && includeObject === 'Object') {
+        (t.rows as Obj[]).forEach((r, i) => (r.object = objects[i]));
+      }
     } else {
       t = {
         columnDefinitions: [{ name: 'Name', type: 'string', format: 'name', description: 'Name', priority: 0 }],
@@ -187,7 +222,8 @@ export class ResourceHandler {
     let started = false;
     let corked = false;
 
-    const format = (type: string, e: Entry): string => {
+    const format = (type: string, raw: Entry): string => {
+      const e = this.view(def, raw);
       if (neg.table) {
         const t = this.table(def, [e.obj], q, neg);
         return `{"type":"${type}","object":${JSON.stringify({ ...t, metadata: { resourceVersion: String(e.rev) } })}}\n`;
@@ -239,7 +275,7 @@ export class ResourceHandler {
 
     // Subscribe first (this may replay history and throw 410 before any header is sent).
     unwatch = this.rest.watch(
-      def,
+      this.storage(def),
       route.namespace,
       {
         labelSelector: q.get('labelSelector') ?? undefined,
@@ -290,10 +326,11 @@ export class ResourceHandler {
   }
 
   private async create(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, q: URLSearchParams, neg: Negotiated): Promise<void> {
-    const body = await this.readObject(req, route.def, q);
-    const e = this.rest.create(route.def, route.namespace, body, { dryRun: isDryRun(q) });
+    const { def } = route;
+    const body = await this.readObject(req, def, q);
+    const e = this.rest.create(this.storage(def), route.namespace, this.toStorage(def, body), { dryRun: isDryRun(q) });
     this.warn(req, res);
-    this.sendEntry(res, 201, route.def, e, neg, q);
+    this.sendEntry(res, 201, def, this.view(def, e), neg, q);
   }
 
   private warn(req: IncomingMessage, res: ServerResponse): void {
@@ -320,19 +357,20 @@ export class ResourceHandler {
       throw errors.unsupportedMediaType(ct);
     }
     const e = this.rest.mutate(
-      def,
+      this.storage(def),
       route.namespace,
       name as string,
-      (cur) => {
+      (stored) => {
+        const cur = this.convertOut(def, stored);
         const next = patcher.applyPatch(type, cur as Obj, patch, target) as KubeObject;
         if (!isPlainObject(next) || !isPlainObject(next.metadata)) throw errors.badRequest('patch produced an invalid object');
         this.checkFields(def, next, q, req);
-        return next;
+        return this.toStorage(def, next);
       },
       { dryRun, subresource: sub },
     );
     this.warn(req, res);
-    this.sendEntry(res, 200, def, e, neg, q);
+    this.sendEntry(res, 200, def, this.view(def, e), neg, q);
   }
 
   /**
@@ -350,27 +388,29 @@ export class ResourceHandler {
     meta.name = name;
     this.checkFields(def, applied, q, req);
     const dryRun = isDryRun(q);
-    const existing = this.rest.tryGet(def, route.namespace, name as string);
+    const sdef = this.storage(def);
+    const existing = this.rest.tryGet(sdef, route.namespace, name as string);
     if (!existing) {
-      const e = this.rest.create(def, route.namespace, applied as KubeObject, { dryRun });
-      return this.sendEntry(res, 201, def, e, neg, q);
+      const e = this.rest.create(sdef, route.namespace, this.toStorage(def, applied as KubeObject), { dryRun });
+      return this.sendEntry(res, 201, def, this.view(def, e), neg, q);
     }
     const patcher = this.features.patcher;
     const target = { apiVersion: apiVersionOf(def), kind: def.kind };
     const strategic = patcher?.supportsStrategicMerge(target.apiVersion, target.kind) ?? false;
     const e = this.rest.mutate(
-      def,
+      sdef,
       route.namespace,
       name as string,
-      (cur) => {
+      (stored) => {
+        const cur = this.convertOut(def, stored);
         const patch = clone(applied);
         delete (patch.metadata as Obj).resourceVersion;
         const next = patcher ? patcher.applyPatch(strategic ? 'strategic' : 'merge', cur as Obj, patch, target) : { ...cur, ...patch };
-        return next as KubeObject;
+        return this.toStorage(def, next as KubeObject);
       },
       { dryRun },
     );
-    this.sendEntry(res, 200, def, e, neg, q);
+    this.sendEntry(res, 200, def, this.view(def, e), neg, q);
   }
 
   private async deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
@@ -409,8 +449,9 @@ export class ResourceHandler {
 
   private async deleteCollection(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, q: URLSearchParams): Promise<void> {
     const opts = await this.deleteOptions(req, q);
-    const items = this.rest.deleteCollection(route.def, route.namespace, { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined }, opts);
-    const body = `{"kind":"${route.def.kind}List","apiVersion":"${apiVersionOf(route.def)}","metadata":{"resourceVersion":"${this.rest.store.revision}"},"items":[${items.map((e) => e.json).join(',')}]}`;
+    const def = route.def;
+    const items = this.rest.deleteCollection(this.storage(def), route.namespace, { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined }, opts);
+    const body = `{"kind":"${def.kind}List","apiVersion":"${apiVersionOf(def)}","metadata":{"resourceVersion":"${this.rest.store.revision}"},"items":[${items.map((e) => this.view(def, e).json).join(',')}]}`;
     sendJson(res, 200, body);
   }
 
@@ -419,7 +460,7 @@ export class ResourceHandler {
   private async statusLike(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, q: URLSearchParams, neg: Negotiated, sub: string): Promise<void> {
     const { def, name } = route;
     const method = req.method ?? 'GET';
-    if (method === 'GET') return this.sendEntry(res, 200, def, this.rest.get(def, route.namespace, name as string), neg, q);
+    if (method === 'GET') return this.sendEntry(res, 200, def, this.view(def, this.rest.get(this.storage(def), route.namespace, name as string)), neg, q);
     if (sub === 'finalize') {
       if (method !== 'PUT') throw errors.methodNotAllowed();
       const body = await this.readObject(req, def, q);
@@ -432,8 +473,8 @@ export class ResourceHandler {
     }
     if (method === 'PUT') {
       const body = await this.readObject(req, def, q);
-      const e = this.rest.update(def, route.namespace, name as string, body, { dryRun: isDryRun(q), subresource: 'status' });
-      return this.sendEntry(res, 200, def, e, neg, q);
+      const e = this.rest.update(this.storage(def), route.namespace, name as string, this.toStorage(def, body), { dryRun: isDryRun(q), subresource: 'status' });
+      return this.sendEntry(res, 200, def, this.view(def, e), neg, q);
     }
     if (method === 'PATCH') return this.patch(req, res, route, q, neg, 'status');
     throw errors.methodNotAllowed();
@@ -441,12 +482,19 @@ export class ResourceHandler {
 
   private async scale(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, q: URLSearchParams): Promise<void> {
     const { def, name } = route;
+    const sdef = this.storage(def);
     const method = req.method ?? 'GET';
-    const toScale = (o: KubeObject): Obj => {
+    const specPath = def.scale?.specReplicasPath ?? ['spec', 'replicas'];
+    const statusPath = def.scale?.statusReplicasPath ?? ['status', 'replicas'];
+    const toScale = (stored: KubeObject): Obj => {
+      const o = this.convertOut(def, stored);
       const spec = isPlainObject(o.spec) ? o.spec : {};
-      const status = isPlainObject(o.status) ? o.status : {};
       const sel = fromLabelSelector(isPlainObject(spec.selector) ? (spec.selector as never) : null);
       const selector = def.scale?.selector?.(o) ?? (def.kind === 'ReplicationController' && isPlainObject(spec.selector) ? selectorToString(fromLabelSelector({ matchLabels: spec.selector as Record<string, string> }) ?? []) : sel ? selectorToString(sel) : '');
+      const specReplicas = getPath(o, specPath);
+      const statusReplicas = getPath(o, statusPath);
+      const status: Obj = { replicas: typeof statusReplicas === 'number' ? statusReplicas : 0 };
+      if (selector) status.selector = selector;
       return {
         kind: 'Scale',
         apiVersion: 'autoscaling/v1',
@@ -457,11 +505,11 @@ export class ResourceHandler {
           resourceVersion: o.metadata.resourceVersion,
           creationTimestamp: o.metadata.creationTimestamp,
         },
-        spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 0 },
-        status: { replicas: typeof status.replicas === 'number' ? status.replicas : 0, selector },
+        spec: { replicas: typeof specReplicas === 'number' ? specReplicas : 0 },
+        status,
       };
     };
-    if (method === 'GET') return sendJson(res, 200, toScale(this.rest.get(def, route.namespace, name as string).obj));
+    if (method === 'GET') return sendJson(res, 200, toScale(this.rest.get(sdef, route.namespace, name as string).obj));
     const buf = await readBody(req);
     let replicas: unknown;
     let rv: string | undefined;
@@ -472,7 +520,7 @@ export class ResourceHandler {
     } else if (method === 'PATCH') {
       const ct = (req.headers['content-type'] ?? '').split(';')[0].trim();
       const patch = parseJson(buf.toString('utf8'));
-      const cur = toScale(this.rest.get(def, route.namespace, name as string).obj);
+      const cur = toScale(this.rest.get(sdef, route.namespace, name as string).obj);
       const type: PatchKind = ct === 'application/json-patch+json' ? 'json' : ct === 'application/strategic-merge-patch+json' ? 'strategic' : 'merge';
       const patcher = this.features.patcher;
       let next: Obj;
@@ -480,18 +528,21 @@ export class ResourceHandler {
       else if (isPlainObject(patch)) next = { ...cur, spec: { ...(cur.spec as Obj), ...(isPlainObject(patch.spec) ? patch.spec : {}) } };
       else throw errors.badRequest('invalid patch');
       replicas = isPlainObject(next.spec) ? next.spec.replicas : undefined;
+      const nextRv = isPlainObject(next.metadata) ? next.metadata.resourceVersion : undefined;
+      if (typeof nextRv === 'string' && nextRv !== (cur.metadata as Obj).resourceVersion) rv = nextRv;
     } else throw errors.methodNotAllowed();
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
       throw errors.invalid('Scale', name as string, [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }], 'autoscaling');
     }
     const e = this.rest.mutate(
-      def,
+      sdef,
       route.namespace,
       name as string,
-      (o) => {
+      (stored) => {
+        const o = this.convertOut(def, stored);
         if (rv) o.metadata.resourceVersion = rv;
-        o.spec = { ...(isPlainObject(o.spec) ? o.spec : {}), replicas };
-        return o;
+        setPath(o, specPath, replicas);
+        return this.toStorage(def, o);
       },
       { dryRun: isDryRun(q) },
     );
@@ -507,13 +558,102 @@ export class ResourceHandler {
     sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
 
-  private async eviction(req: IncomingMessage, res: ServerResponse, route: ResourceRoute): Promise<void> {
+  /**
+   * pods/eviction (policy/v1 Eviction): the pod's PodDisruptionBudget must allow it (429
+   * TooManyRequests otherwise, which `kubectl drain` retries), then the pod is deleted with the
+   * Eviction's deleteOptions.
+   */
+  private async eviction(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, q: URLSearchParams): Promise<void> {
     const body = decodeObject(await readBody(req), req.headers['content-type'], this.features.protobuf);
+    const meta = isPlainObject(body.metadata) ? body.metadata : {};
+    if (typeof meta.name === 'string' && meta.name && meta.name !== route.name) {
+      throw errors.badRequest(`name in URL does not match name in Eviction object`);
+    }
     const del = isPlainObject(body.deleteOptions) ? body.deleteOptions : {};
     const opts: DeleteOptions = {};
     if (typeof del.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = del.gracePeriodSeconds;
+    if (isPlainObject(del.preconditions)) {
+      const p = del.preconditions;
+      opts.preconditions = { uid: typeof p.uid === 'string' ? p.uid : undefined, resourceVersion: typeof p.resourceVersion === 'string' ? p.resourceVersion : undefined };
+    }
+    if (typeof del.propagationPolicy === 'string') opts.propagationPolicy = del.propagationPolicy as DeleteOptions['propagationPolicy'];
+    opts.dryRun = isDryRun(q) || (Array.isArray(del.dryRun) && del.dryRun.includes('All'));
+    const pod = this.rest.get(route.def, route.namespace, route.name as string).obj;
+    checkEviction(new Client(this.rest, this.rest.registry), pod as Pod, this.clock.now(), { dryRun: opts.dryRun });
     this.rest.delete(route.def, route.namespace, route.name as string, opts);
     sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+  }
+
+  private sendComputed(res: ServerResponse, route: ResourceRoute, c: { items: () => KubeObject[]; warning?: string }, neg: Negotiated, q: URLSearchParams): void {
+    const { def } = route;
+    if (c.warning) res.setHeader('Warning', `299 - ${JSON.stringify(c.warning)}`);
+    const items = c.items();
+    if (route.name) {
+      const one = items.find((i) => i.metadata.name === route.name);
+      if (!one) throw errors.notFound(def.plural, route.name, def.group || undefined);
+      if (neg.table) return sendJson(res, 200, { ...this.table(def, [one], q, neg), metadata: {} });
+      return sendJson(res, 200, one);
+    }
+    if (neg.table) return sendJson(res, 200, { ...this.table(def, items, q, neg), metadata: {} });
+    sendJson(res, 200, { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: {}, items });
+  }
+
+  /** The storage-less review kinds (SelfSubjectAccessReview, TokenReview…): answered, never stored. */
+  private async review(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, q: URLSearchParams): Promise<void> {
+    const { def } = route;
+    if (!this.auth) throw errors.notFound(def.plural, '', def.group);
+    const body = await this.readObject(req, def, q);
+    const apiVersion = apiVersionOf(def);
+    if (body.apiVersion && body.apiVersion !== apiVersion) throw errors.badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersion})`);
+    if (body.kind && body.kind !== def.kind) throw errors.badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${def.kind})`);
+    const { apiVersion: _a, kind: _k, ...rest } = body;
+    void _a;
+    void _k;
+    const out = this.auth.review(def.kind, { apiVersion, kind: def.kind, ...rest } as KubeObject, { user: userOf(req), namespace: route.namespace });
+    this.warn(req, res);
+    sendJson(res, 201, out);
+  }
+
+  /** serviceaccounts/<name>/token: a TokenRequest answered with a signed, expiring token. */
+  private async token(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, q: URLSearchParams): Promise<void> {
+    if (!this.auth) throw errors.notFound('', req.url ?? '');
+    const body = decodeObject(await readBody(req), req.headers['content-type'], this.features.protobuf);
+    const sa = this.rest.get(route.def, route.namespace, route.name as string).obj;
+    sendJson(res, 201, this.auth.requestToken(sa, body, isDryRun(q)));
+  }
+
+  // ---- versions: resources served at several versions share one storage version
+
+  /** The def objects of `def` are stored through. */
+  private storage(def: ResourceDef): ResourceDef {
+    return def.storageVersion ? this.rest.registry.storageOf(def) : def;
+  }
+
+  /** A stored object as `def`'s version shows it (a copy when it had to be converted). */
+  private convertOut(def: ResourceDef, o: KubeObject): KubeObject {
+    if (!def.convert || o.apiVersion === apiVersionOf(def)) return o;
+    return def.convert(clone(o), def.version);
+  }
+
+  private view(def: ResourceDef, e: Entry): Entry {
+    if (!def.convert || e.obj.apiVersion === apiVersionOf(def)) return e;
+    const obj = def.convert(clone(e.obj), def.version);
+    return { key: e.key, rev: e.rev, obj, json: JSON.stringify(obj) };
+  }
+
+  /** A body in `def`'s version, defaulted and validated there, converted for storage. */
+  private toStorage(def: ResourceDef, body: KubeObject): KubeObject {
+    const sdef = this.storage(def);
+    if (sdef === def || !def.convert) return body;
+    const apiVersion = apiVersionOf(def);
+    if (body.apiVersion && body.apiVersion !== apiVersion) throw errors.badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersion})`);
+    const o = clone(body);
+    o.apiVersion = apiVersion;
+    o.kind ??= def.kind;
+    def.defaults?.(o);
+    const causes = def.validate?.(o) ?? [];
+    if (causes.length) throw errors.invalid(def.kind, o.metadata?.name ?? '', causes, def.group || undefined);
+    return def.convert(o, sdef.version);
   }
 
   private async logs(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, q: URLSearchParams): Promise<void> {
@@ -575,6 +715,23 @@ export function bindPod(rest: Rest, def: ResourceDef, namespace: string | undefi
     },
     { fieldManager: INTERNAL },
   );
+}
+
+function getPath(o: unknown, path: readonly string[]): unknown {
+  let v = o;
+  for (const k of path) v = isPlainObject(v) ? v[k] : undefined;
+  return v;
+}
+
+function setPath(o: Obj, path: readonly string[], value: unknown): void {
+  let cur = o;
+  path.forEach((k, i) => {
+    if (i === path.length - 1) cur[k] = value;
+    else {
+      if (!isPlainObject(cur[k])) cur[k] = {};
+      cur = cur[k] as Obj;
+    }
+  });
 }
 
 function isDryRun(q: URLSearchParams): boolean {

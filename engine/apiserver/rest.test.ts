@@ -132,4 +132,19 @@ describe('Rest', () => {
     assert.equal((again.spec as { clusterIP: string }).clusterIP, spec.clusterIP);
     assert.throws(() => rest.create(S, 'default', { metadata: { name: 'b' }, spec: { clusterIP: spec.clusterIP, ports: [{ port: 80 }] } }), code(422));
   });
+
+  it('adds a kind\'s deletion finalizers when deletion starts; honours a kind\'s name rule', () => {
+    const { rest, def } = env();
+    const CRD = def('apiextensions.k8s.io', 'CustomResourceDefinition');
+    const body = { metadata: { name: 'things.example.com' }, spec: { group: 'example.com', scope: 'Namespaced', names: { plural: 'things', kind: 'Thing' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }] } };
+    const withFinalizer = { ...CRD, deleteFinalizers: ['example.com/cleanup'] };
+    rest.create(withFinalizer, undefined, body);
+    const r = rest.delete(withFinalizer, undefined, 'things.example.com');
+    assert.equal(r.removed, false);
+    assert.deepEqual(r.entry.obj.metadata.finalizers, ['example.com/cleanup']);
+    assert.ok(r.entry.obj.metadata.deletionTimestamp);
+    const Role = def('rbac.authorization.k8s.io', 'ClusterRole');
+    assert.equal(rest.create(Role, undefined, { metadata: { name: 'system:thing-reader' }, rules: [] }).obj.metadata.name, 'system:thing-reader');
+    assert.throws(() => rest.create(def('', 'ConfigMap'), 'default', { metadata: { name: 'a:b' } }), code(422, 'Invalid'));
+  });
 });

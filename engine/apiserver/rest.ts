@@ -218,7 +218,8 @@ export class Rest {
       delete obj.metadata.namespace;
     }
     const meta = obj.metadata;
-    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    // Upstream keeps generated names valid by cutting the prefix to 58 characters.
+    if (!meta.name && meta.generateName) meta.name = meta.generateName.slice(0, 58) + randomSuffix();
     // Server-owned metadata is never taken from the client on create.
     meta.uid = randomUUID();
     meta.creationTimestamp = this.clock.now().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -345,6 +346,7 @@ export class Rest {
     const meta = obj.metadata;
     const finalizers = [...(meta.finalizers ?? [])];
     const policy = opts.propagationPolicy;
+    for (const f of def.deleteFinalizers ?? []) if (!meta.deletionTimestamp && !finalizers.includes(f)) finalizers.push(f);
     if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
     if (policy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
     let grace = 0;
@@ -433,7 +435,7 @@ export class Rest {
   }
 
   private validate(def: ResourceDef, obj: KubeObject, old: KubeObject | undefined): void {
-    const causes: StatusCause[] = validateObjectMeta(obj, def.namespaced, NAME_RULES[def.kind] ?? 'subdomain');
+    const causes: StatusCause[] = validateObjectMeta(obj, def.namespaced, def.nameRule ?? NAME_RULES[def.kind] ?? 'subdomain');
     if (def.validate) causes.push(...def.validate(obj, old));
     if (causes.length) throw errors.invalid(def.kind, obj.metadata.name ?? obj.metadata.generateName ?? '', causes, def.group || undefined);
   }

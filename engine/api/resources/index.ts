@@ -10,6 +10,7 @@ import { Registry, type ResourceDef } from '../registry.js';
 import { fromLabelSelector, matchesLabels } from '../selectors.js';
 import { defaultPodSpec, validatePodSpec } from './podspec.js';
 import { invalidValue, nonNegativeInt, required } from '../validation.js';
+import { convertHPA, extraResources } from './extra.js';
 
 type Obj = Record<string, unknown>;
 
@@ -244,7 +245,7 @@ export function builtinResources(): ResourceDef[] {
       ...simple('', 'v1', 'Event', 'events', 'event', true, ['ev']),
       fields: eventFields,
     },
-    simple('', 'v1', 'ServiceAccount', 'serviceaccounts', 'serviceaccount', true, ['sa']),
+    { ...simple('', 'v1', 'ServiceAccount', 'serviceaccounts', 'serviceaccount', true, ['sa']), subresources: ['token'] },
     { ...simple('', 'v1', 'PersistentVolume', 'persistentvolumes', 'persistentvolume', false, ['pv']), hasStatus: true, subresources: ['status'] },
     {
       ...simple('', 'v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', 'persistentvolumeclaim', true, ['pvc']),
@@ -334,8 +335,13 @@ export function builtinResources(): ResourceDef[] {
       subresources: ['status'],
       defaults: (o) => {
         const spec = (o.spec = obj(o.spec));
+        // Neither set → one pod to completion; parallelism alone → a work-queue Job (completions unset).
+        if (spec.completions === undefined && spec.parallelism === undefined) {
+          spec.completions = 1;
+          spec.parallelism = 1;
+        }
         spec.parallelism ??= 1;
-        spec.completions ??= spec.completionMode === 'Indexed' ? spec.parallelism : 1;
+        spec.podReplacementPolicy ??= spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
         spec.backoffLimit ??= 6;
         spec.completionMode ??= 'NonIndexed';
         spec.suspend ??= false;
@@ -402,9 +408,14 @@ export function builtinResources(): ResourceDef[] {
       categories: workloadCategories,
       hasStatus: true,
       subresources: ['status'],
+      convert: convertHPA,
       defaults: (o) => {
         const spec = (o.spec = obj(o.spec));
         spec.minReplicas ??= 1;
+        // The v2 defaulter: no metrics means 80% average CPU utilization.
+        if (!Array.isArray(spec.metrics) || spec.metrics.length === 0) {
+          spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }];
+        }
       },
       validate: (o) => {
         const spec = obj(o.spec);
@@ -434,6 +445,7 @@ export function builtinResources(): ResourceDef[] {
       },
     },
     simple('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', 'endpointslice', true),
+    ...extraResources(),
   ];
 }
 
@@ -504,7 +516,7 @@ function qosClass(spec: Obj): string {
 export function buildRegistry(extra: ResourceDef[] = []): Registry {
   const r = new Registry();
   for (const d of builtinResources()) r.add(d);
-  // autoscaling/v1 serves the same HPAs (older clients, `kubectl autoscale` in some versions).
-  for (const d of extra) r.add(d);
+  // Extra declarations (tests, optional components) that duplicate a built-in keep the built-in.
+  for (const d of extra) if (!r.lookup(d.group, d.version, d.plural)) r.add(d);
   return r;
 }
