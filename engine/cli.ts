@@ -87,7 +87,8 @@ async function serve(flags: Flags): Promise<number> {
     await engine.start();
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EADDRINUSE') console.error(`skiff: port ${port} is already in use (another skiff serve?). Pick one with --port.`);
+    if ((e as { code?: string }).code === 'locked') console.error(`skiff: ${err.message} (is another \`skiff serve --data-dir ${dataDir}\` running?)`);
+    else if (err.code === 'EADDRINUSE') console.error(`skiff: port ${port} is already in use (another skiff serve?). Pick one with --port.`);
     else console.error(`skiff: failed to start: ${err.stack ?? err.message}`);
     await engine.stop().catch(() => {});
     return 1;

@@ -80,4 +80,13 @@ describe('Store', () => {
     assert.equal(next.rev, rev + 1, 'revisions never go back after a restart');
     s.close();
   });
+
+  it('refuses a second engine on the same file', () => {
+    const path = tmpDb();
+    const a = new Store({ path });
+    assert.throws(() => new Store({ path }), (e: unknown) => e instanceof StoreError && e.code === 'locked');
+    a.close();
+    const b = new Store({ path });
+    b.close();
+  });
 });

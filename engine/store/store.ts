@@ -43,7 +43,7 @@ export interface StoreEvent {
   prev?: Entry;
 }
 
-export type StoreErrorCode = 'exists' | 'not-found' | 'conflict' | 'compacted';
+export type StoreErrorCode = 'exists' | 'not-found' | 'conflict' | 'compacted' | 'locked';
 
 export class StoreError extends Error {
   constructor(
@@ -96,9 +96,19 @@ export class Store {
     this.historySize = opts.historySize ?? 20000;
     this.ring = new Array<StoreEvent>(this.historySize);
     if (opts.path !== ':memory:') closeSync(openSync(opts.path, 'a', 0o600)); // secrets live here: owner-only
-    this.db = new Database(opts.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = new Database(opts.path, { timeout: 0 });
+    // One engine per data dir: an exclusive lock held for the process's life (the OS drops it
+    // if the process dies, so kill -9 never leaves a stale lock).
+    try {
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec('BEGIN IMMEDIATE; COMMIT');
+    } catch (e) {
+      this.db.close();
+      if ((e as { code?: string }).code === 'SQLITE_BUSY') throw new StoreError('locked', `${opts.path} is in use by another Skiff engine`);
+      throw e;
+    }
     this.db.exec(`CREATE TABLE IF NOT EXISTS log (
       rev INTEGER PRIMARY KEY AUTOINCREMENT,
       key TEXT NOT NULL,

@@ -29,7 +29,10 @@ describe('durability', () => {
       }
     };
     const writers = Array.from({ length: 8 }, writer);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Kill mid-stream once the load is real (a loaded machine may start slowly).
+    const until = Date.now() + 15_000;
+    while (acked.size < 200 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
     await c.kill9();
     stop = true;
     await Promise.all(writers);

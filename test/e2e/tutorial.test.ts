@@ -45,7 +45,7 @@ describe('Kubernetes Basics tutorial', { skip: haveDocker ? false : 'no Docker e
     assert.match(pod, /^kubernetes-bootcamp-[a-z0-9]+-[a-z0-9]{5}$/);
     const d = await c.k(['describe', 'pods']);
     assert.match(d, /Status:\s+Running/);
-    assert.match(d, /IP:\s+10\.244\./);
+    assert.match(d, /IP:\s+10\.\d+\.\d+\.\d+/);
   });
 
   it('2. exec runs commands in the container; logs are served', async () => {
@@ -79,7 +79,7 @@ describe('Kubernetes Basics tutorial', { skip: haveDocker ? false : 'no Docker e
     assert.match(nodePort, /^3\d{4}$/);
     await eventually(async () => (await httpGet(`http://127.0.0.1:${nodePort}/`)).body.includes('skiff-test'), 30_000);
     const ep = await c.k(['describe', 'services/kubernetes-bootcamp']);
-    assert.match(ep, /Endpoints:\s+10\.244\.\d+\.\d+:80/);
+    assert.match(ep, /Endpoints:\s+10\.\d+\.\d+\.\d+:80/);
   });
 
   it('5. labels select objects; delete service by label', async () => {
@@ -95,7 +95,7 @@ describe('Kubernetes Basics tutorial', { skip: haveDocker ? false : 'no Docker e
     const rs = await c.k(['get', 'rs']);
     assert.match(rs, /kubernetes-bootcamp-[a-z0-9]+\s+4\s+4\s+4/);
     const wide = await c.k(['get', 'pods', '-o', 'wide']);
-    assert.equal((wide.match(/10\.244\.\d+\.\d+/g) ?? []).length, 4, 'four pods, four IPs');
+    assert.equal((wide.match(/10\.\d+\.\d+\.\d+/g) ?? []).length, 4, 'four pods, four IPs');
     await c.k(['scale', 'deployments/kubernetes-bootcamp', '--replicas=2']);
     await eventually(async () => (await c.k(['get', 'pods', '-o', 'name'])).trim().split('\n').length === 2, 90_000);
   });
@@ -113,8 +113,12 @@ describe('Kubernetes Basics tutorial', { skip: haveDocker ? false : 'no Docker e
     await c.k(['rollout', 'undo', 'deployments/kubernetes-bootcamp']);
     const st2 = await c.kubectl(['rollout', 'status', 'deployments/kubernetes-bootcamp', '--timeout=120s'], { timeoutMs: 130_000 });
     assert.equal(st2.code, 0, st2.stderr);
-    const images = await c.k(['get', 'pods', '-o', 'jsonpath={.items[*].spec.containers[0].image}']);
-    for (const img of images.trim().split(/\s+/)) assert.equal(img, 'skiff-test/httpd:2');
+    // Pods of earlier steps may still be terminating (httpd as PID 1 ignores SIGTERM and waits
+    // out its grace period, as on any cluster): look at the live ones.
+    const list = JSON.parse(await c.k(['get', 'pods', '-o', 'json'])) as { items: { metadata: { deletionTimestamp?: string }; spec: { containers: { image: string }[] } }[] };
+    const live = list.items.filter((p) => !p.metadata.deletionTimestamp);
+    assert.ok(live.length > 0);
+    for (const p of live) assert.equal(p.spec.containers[0].image, 'skiff-test/httpd:2');
     assert.match(await c.k(['rollout', 'history', 'deployments/kubernetes-bootcamp']), /REVISION/);
   });
 });
