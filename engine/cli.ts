@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Engine } from './engine.js';
 import { SERVER_VERSION } from './apiserver/server.js';
-import { startDashboard } from './dashboard/server.js';
+import { startDashboardWorker } from './dashboard/worker.js';
 
 const USAGE = `Usage: skiff <command> [flags]
 
@@ -96,7 +96,7 @@ async function serve(flags: Flags): Promise<number> {
   console.log(`Skiff API server: ${engine.server} (ready in ${Math.round(performance.now() - t0)} ms)`);
   console.log(`Kubeconfig: ${engine.kubeconfigPath}`);
   console.log(`Try: export KUBECONFIG=${engine.kubeconfigPath}; kubectl get nodes`);
-  const dashboard = await startDashboard({ bundledKubeconfig: engine.kubeconfigPath, port: typeof flags['dashboard-port'] === 'string' ? Number(flags['dashboard-port']) : 0 }).catch((e: Error) => {
+  const dashboard = await startDashboardWorker({ bundledKubeconfig: engine.kubeconfigPath, port: typeof flags['dashboard-port'] === 'string' ? Number(flags['dashboard-port']) : 0 }).catch((e: Error) => {
     console.error(`skiff: dashboard not started: ${e.message}`);
   });
   if (dashboard) console.log(`Dashboard: ${dashboard.url}`);
