@@ -79,6 +79,10 @@ async function serve(flags: Flags): Promise<number> {
     console.error(`skiff: invalid --port ${String(portFlag)}`);
     return 2;
   }
+  // A bug in one component (a failed Docker call in a background loop, say) must not take the
+  // whole cluster down with it: log it loudly and keep serving.
+  process.on('unhandledRejection', (e) => console.error(`skiff: unhandled rejection: ${(e as Error)?.stack ?? String(e)}`));
+  process.on('uncaughtException', (e) => console.error(`skiff: uncaught exception: ${e.stack ?? e.message}`));
   const t0 = performance.now();
   // Cluster name (Docker labels and network): --cluster-name or SKIFF_CLUSTER_NAME, default "skiff".
   const clusterFlag = typeof flags['cluster-name'] === 'string' ? flags['cluster-name'] : process.env.SKIFF_CLUSTER_NAME;

@@ -79,7 +79,14 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   });
   const kubeconfig = join(dataDir, 'kubeconfig');
   const kubectl = (args: string[], o: { input?: string; timeoutMs?: number } = {}) => run(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], o);
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  let stopping = false;
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on('exit', (code, signal) => {
+      // An engine that dies on its own is a bug: show why in the test log.
+      if (!stopping) console.error(`skiff serve exited unexpectedly (code ${code}, signal ${signal}); its output:\n${out.slice(-8000)}`);
+      resolve(code);
+    }),
+  );
   return {
     name,
     dataDir,
@@ -94,6 +101,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       return r.stdout;
     },
     async stop() {
+      stopping = true;
       if (proc.exitCode === null) proc.kill('SIGTERM');
       const code = await exited;
       rmSync(cacheDir, { recursive: true, force: true });
@@ -101,6 +109,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       return code;
     },
     async kill9() {
+      stopping = true;
       if (proc.exitCode === null) proc.kill('SIGKILL');
       await exited;
     },
