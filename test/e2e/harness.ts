@@ -104,6 +104,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       stopping = true;
       if (proc.exitCode === null) proc.kill('SIGTERM');
       const code = await exited;
+      // Errors the engine survived are still bugs: surface them in the test log.
+      for (const m of out.matchAll(/skiff: (uncaught exception|unhandled rejection): [^\n]*(\n\s+at [^\n]*)*/g)) console.error(m[0]);
       rmSync(cacheDir, { recursive: true, force: true });
       if (!opts.keepDocker && dockerAvailable()) removeDockerObjects(name);
       return code;
