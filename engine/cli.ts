@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Engine } from './engine.js';
 import { SERVER_VERSION } from './apiserver/server.js';
-import { startDashboardWorker } from './dashboard/worker.js';
+import { startDashboardWorker, type DashboardHandle } from './dashboard/worker.js';
 
 const USAGE = `Usage: skiff <command> [flags]
 
@@ -87,6 +87,26 @@ async function serve(flags: Flags): Promise<number> {
   // Cluster name (Docker labels and network): --cluster-name or SKIFF_CLUSTER_NAME, default "skiff".
   const clusterFlag = typeof flags['cluster-name'] === 'string' ? flags['cluster-name'] : process.env.SKIFF_CLUSTER_NAME;
   const engine = new Engine({ dataDir, port, standby: flags.standby === true, ...(clusterFlag ? { clusterName: clusterFlag } : {}) });
+  let dashboard: DashboardHandle | void = undefined;
+  // Signals are handled from the first moment, so a stop during start-up is still clean.
+  let resolveExit!: (code: number) => void;
+  const exit = new Promise<number>((r) => (resolveExit = r));
+  let stopping: Promise<void> | undefined;
+  const stop = (sig: string) => {
+    if (stopping) return;
+    console.log(`\n${sig} received, stopping…`);
+    stopping = Promise.resolve(dashboard?.close())
+      .then(() => engine.stop())
+      .then(
+        () => resolveExit(0),
+        (e: unknown) => {
+          console.error(`skiff: error while stopping: ${(e as Error).message}`);
+          resolveExit(1);
+        },
+      );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
   try {
     await engine.start();
   } catch (e) {
@@ -97,28 +117,19 @@ async function serve(flags: Flags): Promise<number> {
     await engine.stop().catch(() => {});
     return 1;
   }
+  if (stopping) return exit;
   console.log(`Skiff API server: ${engine.server} (ready in ${Math.round(performance.now() - t0)} ms)`);
   console.log(`Kubeconfig: ${engine.kubeconfigPath}`);
   console.log(`Try: export KUBECONFIG=${engine.kubeconfigPath}; kubectl get nodes`);
-  const dashboard = await startDashboardWorker({ bundledKubeconfig: engine.kubeconfigPath, port: typeof flags['dashboard-port'] === 'string' ? Number(flags['dashboard-port']) : 0 }).catch((e: Error) => {
+  const started = await startDashboardWorker({ bundledKubeconfig: engine.kubeconfigPath, port: typeof flags['dashboard-port'] === 'string' ? Number(flags['dashboard-port']) : 0 }).catch((e: Error) => {
     console.error(`skiff: dashboard not started: ${e.message}`);
   });
-  if (dashboard) console.log(`Dashboard: ${dashboard.url}`);
-  return new Promise<number>((resolveExit) => {
-    let stopping = false;
-    const stop = (sig: string) => {
-      if (stopping) return;
-      stopping = true;
-      console.log(`\n${sig} received, stopping…`);
-      Promise.resolve(dashboard?.close()).then(() => engine.stop()).then(
-        () => resolveExit(0),
-        (e: unknown) => {
-          console.error(`skiff: error while stopping: ${(e as Error).message}`);
-          resolveExit(1);
-        },
-      );
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  if (started) {
+    if (stopping) void started.close();
+    else {
+      dashboard = started;
+      console.log(`Dashboard: ${started.url}`);
+    }
+  }
+  return exit;
 }
