@@ -33,10 +33,18 @@ if (files.length === 0) {
 // Unit files run in parallel; end-to-end files share Docker and ports, so one at a time.
 const unit = files.filter((f) => !isE2E(f));
 const e2e = files.filter(isE2E);
+const runTests = (group, concurrency) =>
+  spawnSync(process.execPath, ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...group], { stdio: 'inherit' }).status === 0;
 let failed = false;
-for (const [group, concurrency] of [[unit, 2], [e2e, 1]]) {
-  if (group.length === 0) continue;
-  const r = spawnSync(process.execPath, ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...group], { stdio: 'inherit' });
-  if (r.status !== 0) failed = true;
+if (unit.length && !runTests(unit, 2)) failed = true;
+// End-to-end files drive real Docker on a shared machine: a file that fails is run once more,
+// and only a second failure counts (both runs are in the log). A real bug fails twice.
+const flaky = [];
+for (const f of e2e) {
+  if (runTests([f], 1)) continue;
+  console.log(`\n[test] ${f} failed; running it once more to tell a real failure from load`);
+  if (runTests([f], 1)) flaky.push(f);
+  else failed = true;
 }
+if (flaky.length) console.log(`\n[test] passed only on the second run (look into these): ${flaky.join(', ')}`);
 process.exit(failed ? 1 : 0);
