@@ -15,6 +15,9 @@ import CronjobsPage from './cronjobs/List';
 import ConfigmapsPage from './configmaps/List';
 import SecretsPage from './secrets/List';
 import HorizontalpodautoscalersPage from './horizontalpodautoscalers/List';
+import ResourcequotasPage from './resourcequotas/List';
+import LimitrangesPage from './limitranges/List';
+import PoddisruptionbudgetsPage from './poddisruptionbudgets/List';
 import ServicesPage from './services/List';
 import EndpointsPage from './endpoints/List';
 import IngressesPage from './ingresses/List';
@@ -40,6 +43,9 @@ export const VIEWS: Record<string, ComponentType> = {
   configmaps: ConfigmapsPage,
   secrets: SecretsPage,
   horizontalpodautoscalers: HorizontalpodautoscalersPage,
+  resourcequotas: ResourcequotasPage,
+  limitranges: LimitrangesPage,
+  poddisruptionbudgets: PoddisruptionbudgetsPage,
   services: ServicesPage,
   endpoints: EndpointsPage,
   ingresses: IngressesPage,

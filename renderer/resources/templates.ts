@@ -1,24 +1,21 @@
 /** Starting YAML for "Create" per kind (like Lens's templates). */
-import { KINDS, type KindInfo } from '../lib/kinds';
+import { KINDS, apiVersionOf, type KindInfo } from '../lib/kinds';
 
-const T: Record<string, (ns: string) => string> = {
-  pods: (ns) => `apiVersion: v1
-kind: Pod
+/** The lines every template starts with. */
+const head = (apiVersion: string, kind: string, ns?: string) => `apiVersion: ${apiVersion}
+kind: ${kind}
 metadata:
   name: example
-  namespace: ${ns}
-spec:
+${ns === undefined ? '' : `  namespace: ${ns}\n`}`;
+
+const T: Record<string, (ns: string) => string> = {
+  pods: (ns) => `${head('v1', 'Pod', ns)}spec:
   containers:
     - name: app
       image: busybox
       command: ["sh", "-c", "while true; do date; sleep 5; done"]
 `,
-  deployments: (ns) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: example
-  namespace: ${ns}
-spec:
+  deployments: (ns) => `${head('apps/v1', 'Deployment', ns)}spec:
   replicas: 2
   selector:
     matchLabels:
@@ -34,29 +31,14 @@ spec:
           ports:
             - containerPort: 80
 `,
-  configmaps: (ns) => `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: example
-  namespace: ${ns}
-data:
+  configmaps: (ns) => `${head('v1', 'ConfigMap', ns)}data:
   key: value
 `,
-  secrets: (ns) => `apiVersion: v1
-kind: Secret
-metadata:
-  name: example
-  namespace: ${ns}
-type: Opaque
+  secrets: (ns) => `${head('v1', 'Secret', ns)}type: Opaque
 stringData:
   password: change-me
 `,
-  services: (ns) => `apiVersion: v1
-kind: Service
-metadata:
-  name: example
-  namespace: ${ns}
-spec:
+  services: (ns) => `${head('v1', 'Service', ns)}spec:
   selector:
     app: example
   ports:
@@ -68,12 +50,7 @@ kind: Namespace
 metadata:
   name: example
 `,
-  jobs: (ns) => `apiVersion: batch/v1
-kind: Job
-metadata:
-  name: example
-  namespace: ${ns}
-spec:
+  jobs: (ns) => `${head('batch/v1', 'Job', ns)}spec:
   template:
     spec:
       restartPolicy: Never
@@ -82,12 +59,7 @@ spec:
           image: busybox
           command: ["sh", "-c", "echo hello"]
 `,
-  cronjobs: (ns) => `apiVersion: batch/v1
-kind: CronJob
-metadata:
-  name: example
-  namespace: ${ns}
-spec:
+  cronjobs: (ns) => `${head('batch/v1', 'CronJob', ns)}spec:
   schedule: "*/5 * * * *"
   jobTemplate:
     spec:
@@ -99,12 +71,7 @@ spec:
               image: busybox
               command: ["sh", "-c", "date"]
 `,
-  statefulsets: (ns) => `apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: example
-  namespace: ${ns}
-spec:
+  statefulsets: (ns) => `${head('apps/v1', 'StatefulSet', ns)}spec:
   serviceName: example
   replicas: 2
   selector:
@@ -122,12 +89,7 @@ spec:
             - containerPort: 80
               name: web
 `,
-  daemonsets: (ns) => `apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: example
-  namespace: ${ns}
-spec:
+  daemonsets: (ns) => `${head('apps/v1', 'DaemonSet', ns)}spec:
   selector:
     matchLabels:
       app: example
@@ -141,12 +103,7 @@ spec:
           image: busybox
           command: ["sh", "-c", "while true; do sleep 3600; done"]
 `,
-  ingresses: (ns) => `apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: example
-  namespace: ${ns}
-spec:
+  ingresses: (ns) => `${head('networking.k8s.io/v1', 'Ingress', ns)}spec:
   rules:
     - host: example.localhost
       http:
@@ -159,24 +116,14 @@ spec:
                 port:
                   number: 80
 `,
-  persistentvolumeclaims: (ns) => `apiVersion: v1
-kind: PersistentVolumeClaim
-metadata:
-  name: example
-  namespace: ${ns}
-spec:
+  persistentvolumeclaims: (ns) => `${head('v1', 'PersistentVolumeClaim', ns)}spec:
   accessModes:
     - ReadWriteOnce
   resources:
     requests:
       storage: 1Gi
 `,
-  horizontalpodautoscalers: (ns) => `apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: example
-  namespace: ${ns}
-spec:
+  horizontalpodautoscalers: (ns) => `${head('autoscaling/v2', 'HorizontalPodAutoscaler', ns)}spec:
   scaleTargetRef:
     apiVersion: apps/v1
     kind: Deployment
@@ -191,12 +138,7 @@ spec:
           type: Utilization
           averageUtilization: 70
 `,
-  networkpolicies: (ns) => `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: example
-  namespace: ${ns}
-spec:
+  networkpolicies: (ns) => `${head('networking.k8s.io/v1', 'NetworkPolicy', ns)}spec:
   podSelector:
     matchLabels:
       app: example
@@ -210,6 +152,33 @@ spec:
       ports:
         - port: 80
 `,
+  resourcequotas: (ns) => `${head('v1', 'ResourceQuota', ns)}spec:
+  hard:
+    pods: "10"
+    requests.cpu: "2"
+    requests.memory: 2Gi
+    limits.cpu: "4"
+    limits.memory: 4Gi
+`,
+  limitranges: (ns) => `${head('v1', 'LimitRange', ns)}spec:
+  limits:
+    - type: Container
+      defaultRequest:
+        cpu: 100m
+        memory: 64Mi
+      default:
+        cpu: 500m
+        memory: 256Mi
+      max:
+        cpu: "2"
+        memory: 1Gi
+`,
+  poddisruptionbudgets: (ns) => `${head('policy/v1', 'PodDisruptionBudget', ns)}spec:
+  minAvailable: 1
+  selector:
+    matchLabels:
+      app: example
+`,
 };
 
 /** The kinds offered in the Create dialog's template picker (those with a starting YAML). */
@@ -218,10 +187,5 @@ export const TEMPLATE_CHOICES: { key: string; title: string }[] = KINDS.filter((
 export function templateFor(kind: KindInfo, ns: string): string {
   const t = T[kind.key];
   if (t) return t(ns);
-  const api = kind.group ? `${kind.group}/${kind.version}` : kind.version;
-  return `apiVersion: ${api}
-kind: ${kind.kind}
-metadata:
-  name: example
-${kind.namespaced ? `  namespace: ${ns}\n` : ''}`;
+  return head(apiVersionOf(kind), kind.kind, kind.namespaced ? ns : undefined);
 }
