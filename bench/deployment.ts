@@ -32,7 +32,7 @@
 import Docker from 'dockerode';
 import { startKubeletCluster, BUSYBOX, type KubeletCluster } from '../test/e2e/kubelet-cluster.js';
 import type { KubeObject } from '../engine/api/types.js';
-import { fmt, kubeApi, median, rawCleanup, rawRun, report, type KubeApi } from './lib.js';
+import { cleanupOnSignal, fmt, kubeApi, median, rawCleanup, rawRun, report, type KubeApi } from './lib.js';
 
 const REPLICAS = Number(process.env.BENCH_DEPLOY_REPLICAS ?? 100);
 const ROUNDS = Number(process.env.BENCH_DEPLOY_ROUNDS ?? 3);
@@ -124,6 +124,10 @@ async function removeDeployment(c: KubeletCluster, api: KubeApi, name: string): 
 async function main(): Promise<void> {
   const c = await startKubeletCluster();
   const docker = new Docker();
+  cleanupOnSignal(async () => {
+    await rawCleanup(docker, c.name).catch(() => undefined);
+    await c.destroy();
+  });
   const api = kubeApi(c.kubeconfig);
   try {
     // Warm up both paths: the kubelet's Docker connection, network and sandbox image; Docker's

@@ -155,3 +155,16 @@ export function kubeApi(kubeconfig: string): KubeApi {
     close: () => agent.destroy(),
   };
 }
+
+/**
+ * Runs `cleanup` if the bench is interrupted (Ctrl-C, a CI timeout's SIGTERM), then exits, so
+ * an aborted run leaves no containers behind; `finally` blocks do not run on a signal.
+ */
+export function cleanupOnSignal(cleanup: () => Promise<void>): void {
+  const handler = (sig: NodeJS.Signals) => {
+    console.error(`bench: ${sig}, cleaning up`);
+    void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}

@@ -27,7 +27,7 @@
  */
 import Docker from 'dockerode';
 import { startKubeletCluster, BUSYBOX, type KubeletCluster } from '../test/e2e/kubelet-cluster.js';
-import { fmt, median, rawCleanup, rawRun, report } from './lib.js';
+import { cleanupOnSignal, fmt, median, rawCleanup, rawRun, report } from './lib.js';
 
 const REPLICAS = Number(process.env.BENCH_ROLLOUT_REPLICAS ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROLLOUT_ROUNDS ?? 3);
@@ -118,6 +118,10 @@ async function timeRawRolling(docker: Docker, c: KubeletCluster, old: string[], 
 async function main(): Promise<void> {
   const c = await startKubeletCluster();
   const docker = new Docker();
+  cleanupOnSignal(async () => {
+    await rawCleanup(docker, c.name).catch(() => undefined);
+    await c.destroy();
+  });
   try {
     const f0 = performance.now();
     await kubectlOk(c, ['apply', '-f', '-'], manifest());
