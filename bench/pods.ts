@@ -17,8 +17,7 @@ import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import YAML from 'yaml';
 import { startKubeletCluster, BUSYBOX, NODE, type KubeletCluster } from '../test/e2e/kubelet-cluster.js';
-import { PAUSE_REPOSITORY, PAUSE_VERSION } from '../engine/kubelet/runtime/pause.js';
-import { percentile, report, fmt } from './lib.js';
+import { percentile, report, fmt, rawRun as rawRunPod, rawCleanup } from './lib.js';
 
 const SEQUENTIAL = Number(process.env.BENCH_PODS_N ?? 30);
 const CONCURRENT = 50;
@@ -113,33 +112,8 @@ function podSpec(name: string, scheduled = false): Record<string, unknown> {
 }
 
 /** The same sandbox + app container the runtime makes, straight through the Docker API. */
-async function rawRun(docker: Docker, network: string, cluster: string, name: string): Promise<string[]> {
-  const labels = { 'io.skiff.cluster': cluster, 'io.skiff.bench': 'raw' };
-  const sb = await docker.createContainer({
-    name: `${name}-pod`,
-    Image: `${PAUSE_REPOSITORY}:${PAUSE_VERSION}`,
-    Hostname: name,
-    Labels: labels,
-    HostConfig: { NetworkMode: network, IpcMode: 'shareable', RestartPolicy: { Name: 'no' }, ReadonlyRootfs: true, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'] },
-    NetworkingConfig: { EndpointsConfig: { [network]: {} } },
-  });
-  await sb.start();
-  const ns = `container:${sb.id}`;
-  const app = await docker.createContainer({
-    name: `${name}-app`,
-    Image: BUSYBOX,
-    Entrypoint: ['sleep'],
-    Cmd: ['3600'],
-    Labels: labels,
-    HostConfig: { NetworkMode: ns, IpcMode: ns, RestartPolicy: { Name: 'no' }, LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } } },
-  });
-  await app.start();
-  return [app.id, sb.id];
-}
-
-async function rawCleanup(docker: Docker, cluster: string): Promise<void> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`io.skiff.cluster=${cluster}`, 'io.skiff.bench=raw'] } });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+function rawRun(docker: Docker, network: string, cluster: string, name: string): Promise<string[]> {
+  return rawRunPod(docker, network, cluster, name, BUSYBOX, ['sleep', '3600']);
 }
 
 async function waitNoPods(c: KubeletCluster): Promise<void> {
