@@ -62,6 +62,21 @@ function hostSubnets(): string[] {
     .filter(Boolean);
 }
 
+/**
+ * The cluster pod range when it is known without asking Docker (SKIFF_POD_SUBNET, or recorded
+ * by an earlier start), so other nodes' podCIDRs do not wait for the local engine.
+ */
+export function knownPodSubnet(ctx: SubnetContext): string | undefined {
+  if (ctx.network.podSubnetExplicit) return ctx.network.podSubnet;
+  try {
+    const recorded = readFileSync(join(ctx.dataDir, POD_SUBNET_FILE), 'utf8').trim();
+    parseCidr(recorded);
+    return recorded;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Settles ctx.network.podSubnet (see the header) and makes sure the local cluster network exists. */
 export function settlePodSubnet(ctx: SubnetContext, rt: ContainerRuntime, seams: { list?: NetworkLister; hostSubnets?: () => string[] } = {}): Promise<string> {
   let p = settled.get(ctx.network);

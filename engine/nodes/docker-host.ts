@@ -41,7 +41,7 @@ import { allocateNodeCIDR, parseCidr, type ClusterNetwork } from '../network.js'
 import { Kubelet } from '../kubelet/kubelet.js';
 import { NodeAgent } from '../kubelet/node.js';
 import { dockerNodeHost } from '../kubelet/dockerhost.js';
-import { localNodeCIDR, settlePodSubnet } from '../kubelet/podsubnet.js';
+import { knownPodSubnet, localNodeCIDR, settlePodSubnet } from '../kubelet/podsubnet.js';
 import { LABEL, type ContainerRuntime } from '../kubelet/runtime/runtime.js';
 import { DOCKER_CERT_PATH_ANNOTATION, DOCKER_ENDPOINT_ANNOTATION, DOCKER_HOST_LABEL, DOCKER_TLS_VERIFY_ANNOTATION } from './constants.js';
 
@@ -187,8 +187,11 @@ export class DockerNodeHost implements Component {
 
   /** The settled cluster pod range (it may still be being picked when the server starts). */
   private async clusterRange(): Promise<string> {
-    const rt = await (this.opts.localRuntime ?? defaultLocalRuntime)();
-    const range = await settlePodSubnet(this.ctx, rt);
+    let range = knownPodSubnet(this.ctx);
+    if (!range) {
+      const rt = await (this.opts.localRuntime ?? defaultLocalRuntime)();
+      range = await settlePodSubnet(this.ctx, rt);
+    }
     this.labelLocalNode(range);
     return range;
   }
