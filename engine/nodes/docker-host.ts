@@ -20,12 +20,13 @@
  * - volumes are directories of this machine (<data-dir>/nodes/<node>/kubelet) bind-mounted
  *   into the containers: right when the engine runs on this machine, not for a remote engine;
  * - the local-path provisioner stays on the local node (PVCs bind there);
- * - pod-to-pod across engines: this host reaches both bridges; local pods see the whole pod
- *   range as on-link and do not reach the other engine's pods, and the other engine's pods are
- *   not forwarded to the local ones by Docker's filter rules. Services and cluster DNS for pods
- *   on another engine are therefore not provided (the proxy's rules live in this host's
- *   network namespace and only local pods are promised to reach them). A remote engine
- *   (tcp://) has no network path to this host's pods at all.
+ * - pod-to-pod across engines is not provided. This host reaches both bridges (tested: probes,
+ *   port-forward); by the routing (not covered by a test) local pods see the whole pod range as
+ *   on-link on their bridge and so miss the other engine's /24, and the main daemon's FORWARD
+ *   policy drops new flows from a bridge it does not manage. Services and cluster DNS for pods
+ *   on another engine are therefore not promised (their resolv.conf still names the cluster
+ *   DNS VIP, whose nat rules live in this host's namespace). A remote engine (tcp://) has no
+ *   network path to this host's pods at all.
  * - The node's Ready follows its engine: an engine that stops answering turns it NotReady
  *   (the node lifecycle controller then taints and evicts as for any node).
  */
