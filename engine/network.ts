@@ -9,6 +9,8 @@
  * Every value can be overridden from the environment of the engine process (the API server's
  * admission reads the same plan, so allocations stay inside the ranges the proxy serves):
  *   SKIFF_POD_SUBNET=10.244.0.0/16        SKIFF_SERVICE_CIDR=10.96.0.0/16
+ *   (without SKIFF_POD_SUBNET the engine picks a free /16 when 10.244/16 is taken — see
+ *   engine/kubelet/podsubnet.ts — and keeps it in <data-dir>/pod-subnet)
  *   SKIFF_NODEPORT_RANGE=30000-32767      SKIFF_CLUSTER_DOMAIN=cluster.local
  *   SKIFF_INGRESS_HTTP_PORT=80            SKIFF_INGRESS_HTTPS_PORT=443   (0 = any free port)
  *   SKIFF_NETWORK_NAME=skiff-<cluster>    (Docker network; two clusters need two networks)
@@ -19,8 +21,14 @@ import { isPlainObject } from './api/types.js';
 export interface ClusterNetwork {
   /** Docker network name, e.g. "skiff-skiff". */
   networkName: string;
-  /** Pod subnet of the Docker network. */
+  /**
+   * The cluster's pod range: the local Docker network's subnet, and the range node podCIDRs are
+   * carved from. Settled once Docker answers (engine/kubelet/podsubnet.ts): SKIFF_POD_SUBNET if
+   * given, else the subnet recorded in the data dir, else 10.244.0.0/16 or a free /16.
+   */
   podSubnet: string;
+  /** SKIFF_POD_SUBNET was given: use it as is, never pick another. */
+  podSubnetExplicit?: boolean;
   /** Service ClusterIP range. */
   serviceCIDR: string;
   /** NodePort range. */
@@ -49,6 +57,7 @@ export function defaultNetwork(clusterName: string, env: Env = process.env): Clu
   return {
     networkName: env.SKIFF_NETWORK_NAME || `skiff-${clusterName}`,
     podSubnet: validCidr(env.SKIFF_POD_SUBNET) ?? '10.244.0.0/16',
+    podSubnetExplicit: !!validCidr(env.SKIFF_POD_SUBNET),
     serviceCIDR: validCidr(env.SKIFF_SERVICE_CIDR) ?? '10.96.0.0/16',
     nodePortRange: range && Number(range[1]) <= Number(range[2]) ? [Number(range[1]), Number(range[2])] : [30000, 32767],
     clusterDomain: env.SKIFF_CLUSTER_DOMAIN || 'cluster.local',
@@ -159,4 +168,80 @@ export function podDnsConfig(pod: KubeObject, net: ClusterNetwork): PodDnsConfig
     searches: [...base.searches, ...extraSearch],
     options: [...base.options.filter((o) => !extraOpts.some((e) => e.name === o.name)), ...extraOpts],
   };
+}
+
+// ---- subnet planning ---------------------------------------------------------------------------
+
+/** Do two CIDRs share any address? */
+export function cidrsOverlap(a: string | Cidr, b: string | Cidr): boolean {
+  const x = typeof a === 'string' ? parseCidr(a) : a;
+  const y = typeof b === 'string' ? parseCidr(b) : b;
+  return x.base < y.base + y.size && y.base < x.base + x.size;
+}
+
+/** The default cluster pod range (kubeadm's and kind's). */
+export const DEFAULT_POD_SUBNET = '10.244.0.0/16';
+
+/**
+ * Picks the cluster's pod range: `preferred` (10.244.0.0/16) when it overlaps none of `used`
+ * (the subnets of the Docker engine's networks and this machine's interface addresses), else a
+ * free /16 among 10.128–10.243 (clear of the service range 10.96/16 and of virtual nodes'
+ * 10.245–10.254), tried in the order `order` gives (random, so that two engines starting at the
+ * same moment rarely race for the same one). Undefined when everything is taken.
+ */
+export function pickPodSubnet(used: string[], preferred = DEFAULT_POD_SUBNET, order: (candidates: string[]) => string[] = shuffle): string | undefined {
+  const parsed = used.flatMap((u) => {
+    try {
+      return [parseCidr(u)];
+    } catch {
+      return [];
+    }
+  });
+  const free = (c: string) => !parsed.some((u) => cidrsOverlap(c, u));
+  if (free(preferred)) return preferred;
+  const candidates: string[] = [];
+  for (let b = 128; b <= 243; b++) candidates.push(`10.${b}.0.0/16`);
+  return order(candidates).find(free);
+}
+
+function shuffle<T>(xs: T[]): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+/** Node pod subnets are /24s of the cluster range (upstream's default --node-cidr-mask-size). */
+export const NODE_CIDR_MASK = 24;
+
+/** The i-th node subnet of `range` (i = 0 → 10.244.0.0/24). */
+export function nodeCIDR(range: string, i: number, mask = NODE_CIDR_MASK): string {
+  const r = parseCidr(range);
+  const size = 2 ** (32 - mask);
+  if (mask < r.prefix || (i + 1) * size > r.size) throw new Error(`no node subnet #${i} of /${mask} in ${range}`);
+  return `${intToIp(r.base + i * size)}/${mask}`;
+}
+
+/**
+ * Node IPAM (upstream's range allocator): the first /24 of the cluster range that overlaps none
+ * of the podCIDRs already given to other nodes. Index 0 is the local node's; Docker-host nodes get
+ * the next free ones. Throws when the range is full (upstream's CIDRNotAvailable).
+ */
+export function allocateNodeCIDR(range: string, taken: string[], mask = NODE_CIDR_MASK): string {
+  const r = parseCidr(range);
+  const count = Math.max(1, Math.floor(r.size / 2 ** (32 - mask)));
+  const parsed = taken.flatMap((t) => {
+    try {
+      return [parseCidr(t)];
+    } catch {
+      return [];
+    }
+  });
+  for (let i = 0; i < count; i++) {
+    const c = nodeCIDR(range, i, mask);
+    if (!parsed.some((t) => cidrsOverlap(c, t))) return c;
+  }
+  throw new Error(`no free /${mask} left in the cluster pod range ${range}`);
 }

@@ -24,7 +24,11 @@
  *   the kubelet re-subscribes with back-off and, once Docker answers, re-lists and re-syncs
  *   every pod (a restarted daemon has stopped every container: sandboxes are recreated).
  * - Node-side API [server.go]: logs/exec/attach/port-forward/proxy (connector.ts) and
- *   metrics.k8s.io (metrics.ts), registered into ctx.features for the API server.
+ *   metrics.k8s.io (metrics.ts), registered under this node's name with the router in
+ *   ctx.features (router.ts), so several kubelets (one per Docker-engine node) can coexist.
+ * - Several kubelets in one process: each has its own ctx.nodeName, Docker connection
+ *   (opts.runtime), network (ctx.network: the local one is the cluster network, a Docker-host
+ *   node's is its podCIDR) and root dir (ctx.dataDir); see engine/nodes/docker-host.ts.
  * - The local-path provisioner (localpath.ts) runs here: it is the node's storage.
  */
 import { join } from 'node:path';
@@ -49,6 +53,8 @@ import { Metrics } from './metrics.js';
 import { LocalPathProvisioner } from './localpath.js';
 import { nodeAgentFor } from './node.js';
 import { arr, obj, podUid, str } from './podutil.js';
+import { registerNodeServer } from './router.js';
+import { localNodeCIDR, settlePodSubnet } from './podsubnet.js';
 
 export interface KubeletOptions {
   /** The container runtime; default: Docker (DOCKER_HOST or the default socket). */
@@ -58,6 +64,12 @@ export interface KubeletOptions {
   sandboxImage?: string;
   /** Run the local-path provisioner (default true). */
   localPath?: boolean;
+  /**
+   * Settle the cluster pod range and create the cluster network (podsubnet.ts) before using
+   * ctx.network — the local kubelet (default true). A Docker-host node's kubelet gets a ctx whose
+   * network is its own podCIDR on its own engine, and passes false.
+   */
+  settleSubnet?: boolean;
 }
 
 const RECONNECT_MAX_MS = 30_000;
@@ -93,6 +105,7 @@ export class Kubelet {
   private resolveReady!: (rt: ContainerRuntime) => void;
   private reconnecting = false;
   private warnedForeign = false;
+  private unregister?: () => void;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -152,8 +165,7 @@ export class Kubelet {
 
   /** Starts the kubelet; resolves once the runtime answered and the pods are being synced. */
   async start(): Promise<void> {
-    this.ctx.features.pods = this.connector;
-    this.ctx.features.metrics = this.metrics;
+    this.register();
     const dependents = (kind: 'configMaps' | 'secrets' | 'pvcs') => ({
       add: (o: KubeObject) => this.resyncUsers(kind, o),
       update: (_old: KubeObject, o: KubeObject) => this.resyncUsers(kind, o),
@@ -194,6 +206,11 @@ export class Kubelet {
     await this.removeOrphans(existing);
     this.runtime = rt;
     this.resolveReady(rt);
+  }
+
+  /** Serve logs/exec/metrics for this node through the API server (idempotent). */
+  register(): void {
+    this.unregister ??= registerNodeServer(this.ctx.features, this.node, { pods: this.connector, metrics: this.metrics });
   }
 
   private envSources(): EnvSources {
@@ -243,7 +260,10 @@ export class Kubelet {
     for (;;) {
       if (this.stopped) return;
       try {
-        await rt.ensureNetwork({ name: this.ctx.network.networkName, subnet: this.ctx.network.podSubnet, labels: { [LABEL.cluster]: this.cluster } });
+        const net = this.ctx.network;
+        if (this.opts.settleSubnet !== false) await settlePodSubnet(this.ctx, rt);
+        const ipRange = this.opts.settleSubnet !== false ? localNodeCIDR(net.podSubnet) : net.podSubnet;
+        await rt.ensureNetwork({ name: net.networkName, subnet: net.podSubnet, labels: { [LABEL.cluster]: this.cluster }, ...(ipRange !== net.podSubnet && { ipRange }) });
         break;
       } catch (e) {
         console.error(`kubelet: cluster network ${this.ctx.network.networkName} (${this.ctx.network.podSubnet}): ${(e as Error).message}; retrying`);
@@ -487,8 +507,8 @@ export class Kubelet {
     for (const i of [this.configMaps, this.secrets, this.services, this.claims, this.volumesInformer]) i.stop();
     this.localPath?.stop();
     this.recorder.stop();
-    if (this.ctx.features.pods === this.connector) delete this.ctx.features.pods;
-    if (this.ctx.features.metrics === this.metrics) delete this.ctx.features.metrics;
+    this.unregister?.();
+    this.unregister = undefined;
   }
 }
 
@@ -507,8 +527,7 @@ function specChanged(a: KubeObject, b: KubeObject): boolean {
 export function startKubelet(ctx: EngineContext, opts: KubeletOptions = {}): Component & { kubelet: Kubelet } {
   const kubelet = new Kubelet(ctx, opts);
   // Registered at once so the API server serves logs/exec/metrics as soon as it answers.
-  ctx.features.pods = kubelet.connector;
-  ctx.features.metrics = kubelet.metrics;
+  kubelet.register();
   void kubelet.start().catch((e: unknown) => console.error(`kubelet: ${(e as Error).stack ?? String(e)}`));
   return {
     kubelet,

@@ -9,6 +9,10 @@ import type { Client } from '../client/client.js';
 import type { Taint } from '../scheduler/util/taints.js';
 import {
   CPU_ANNOTATION,
+  DOCKER_CERT_PATH_ANNOTATION,
+  DOCKER_ENDPOINT_ANNOTATION,
+  DOCKER_HOST_LABEL,
+  DOCKER_TLS_VERIFY_ANNOTATION,
   DEFAULT_CPU,
   DEFAULT_MEMORY,
   DEFAULT_PODS,
@@ -71,6 +75,58 @@ export function virtualNodeObject(spec: VirtualNodeSpec): KubeObject {
 
 export function isVirtualNode(node: KubeObject): boolean {
   return node.metadata.labels?.[VIRTUAL_LABEL] === 'true';
+}
+
+export interface DockerNodeSpec {
+  name: string;
+  /** DOCKER_HOST style: unix:///path/docker.sock, tcp://host:2375. */
+  endpoint: string;
+  /** TLS with the daemon verified (DOCKER_TLS_VERIFY), certificates from certPath (DOCKER_CERT_PATH). */
+  tlsVerify?: boolean;
+  certPath?: string;
+  labels?: Record<string, string>;
+  taints?: Taint[];
+}
+
+/** The Node object that declares another Docker engine as a node. Throws on an unusable endpoint. */
+export function dockerNodeObject(spec: DockerNodeSpec): KubeObject {
+  let u: URL;
+  try {
+    u = new URL(spec.endpoint);
+  } catch {
+    throw new Error(`invalid Docker endpoint "${spec.endpoint}": use unix:///path/docker.sock or tcp://host:port`);
+  }
+  if (!['unix:', 'tcp:', 'http:', 'https:'].includes(u.protocol)) throw new Error(`unsupported Docker endpoint "${spec.endpoint}": use unix:///path/docker.sock or tcp://host:port`);
+  const annotations: Record<string, string> = { [DOCKER_ENDPOINT_ANNOTATION]: spec.endpoint };
+  if (spec.tlsVerify) annotations[DOCKER_TLS_VERIFY_ANNOTATION] = 'true';
+  if (spec.certPath) annotations[DOCKER_CERT_PATH_ANNOTATION] = spec.certPath;
+  const node: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: spec.name,
+      labels: {
+        [DOCKER_HOST_LABEL]: 'true',
+        'kubernetes.io/hostname': spec.name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        ...(spec.labels ?? {}),
+      },
+      annotations,
+    },
+    spec: {},
+  };
+  if (spec.taints?.length) (node.spec as Record<string, unknown>).taints = spec.taints.map((t) => ({ ...t }));
+  return node;
+}
+
+export function isDockerHostNode(node: KubeObject): boolean {
+  return node.metadata.labels?.[DOCKER_HOST_LABEL] === 'true';
+}
+
+/** Declares another Docker engine as a node; the server's kubelet for it starts at once. */
+export function addDockerNode(ctx: { client: Client }, spec: DockerNodeSpec): KubeObject {
+  return ctx.client.resource('', 'Node').create(dockerNodeObject(spec));
 }
 
 /** Declares a virtual node; the engine's host brings it up (Ready within one turn of the loop). */

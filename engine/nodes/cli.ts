@@ -4,6 +4,8 @@
  *
  *   skiff node add --virtual NAME [--cpu 4] [--memory 8Gi] [--pods 110]
  *                  [--label k=v]... [--taint k[=v]:Effect]...
+ *   skiff node add --docker-host ENDPOINT NAME [--tls-verify] [--cert-path DIR]
+ *                  [--label k=v]... [--taint k[=v]:Effect]...
  *   skiff node list
  *   skiff node rm NAME...
  *   skiff node stop NAME     stop a virtual node's kubelet (simulates a node failure)
@@ -20,7 +22,7 @@ import { isPlainObject } from '../api/types.js';
 import type { Client } from '../client/client.js';
 import { parseTaint } from '../scheduler/util/taints.js';
 import { STOPPED_ANNOTATION } from './constants.js';
-import { isVirtualNode, virtualNodeObject } from './api.js';
+import { dockerNodeObject, isDockerHostNode, isVirtualNode, virtualNodeObject } from './api.js';
 import { kubeClientFromKubeconfig, KubeApiError, type KubeClient } from './kubeclient.js';
 
 export const NODE_USAGE = `Usage: skiff node <command> [flags]
@@ -32,6 +34,12 @@ Commands:
         --pods N         max pods (default 110)
         --label k=v      extra node label (repeatable)
         --taint k=v:E    taint, E = NoSchedule|PreferNoSchedule|NoExecute (repeatable)
+  add --docker-host ENDPOINT NAME
+                       Add another Docker engine as a node (a real kubelet in the server):
+                       ENDPOINT as DOCKER_HOST, unix:///path/docker.sock or tcp://host:2375
+        --tls-verify     TLS, verifying the daemon (as DOCKER_TLS_VERIFY)
+        --cert-path DIR  ca.pem, cert.pem, key.pem (as DOCKER_CERT_PATH)
+        --label, --taint as above
   list                 List nodes
   rm NAME...           Remove nodes
   stop NAME            Stop a virtual node's kubelet (simulates a node failure)
@@ -88,7 +96,7 @@ interface Parsed {
   flags: Map<string, string[]>;
 }
 
-const BOOLEAN_FLAGS = new Set(['virtual']);
+const BOOLEAN_FLAGS = new Set(['virtual', 'tls-verify']);
 
 function parseArgs(args: string[]): Parsed {
   const positional: string[] = [];
@@ -152,13 +160,18 @@ export async function runNodeCommand(args: string[], api: NodeApi, out: Output =
   try {
     switch (cmd) {
       case 'add': {
-        if (one(p, 'virtual') === undefined) {
-          out.error('skiff node add: only virtual nodes are supported: use --virtual NAME (another Docker engine as a node is not supported yet)');
+        const dockerHost = one(p, 'docker-host');
+        if (one(p, 'virtual') === undefined && dockerHost === undefined) {
+          out.error('skiff node add: say what the node is: --virtual NAME, or --docker-host ENDPOINT NAME');
           return 2;
         }
-        const name = rest[0] ?? (one(p, 'virtual') !== 'true' ? one(p, 'virtual') : undefined);
+        if (dockerHost === 'true') {
+          out.error('skiff node add --docker-host: missing ENDPOINT (unix:///path/docker.sock or tcp://host:2375)');
+          return 2;
+        }
+        const name = rest[0] ?? (dockerHost === undefined && one(p, 'virtual') !== 'true' ? one(p, 'virtual') : undefined);
         if (!name) {
-          out.error('skiff node add --virtual: missing NAME');
+          out.error(`skiff node add ${dockerHost === undefined ? '--virtual' : '--docker-host ENDPOINT'}: missing NAME`);
           return 2;
         }
         const labels: Record<string, string> = {};
@@ -171,6 +184,13 @@ export async function runNodeCommand(args: string[], api: NodeApi, out: Output =
           labels[l.slice(0, eq)] = l.slice(eq + 1);
         }
         const taints = (p.flags.get('taint') ?? []).map(parseTaint);
+        if (dockerHost !== undefined) {
+          const tlsVerify = one(p, 'tls-verify') === 'true';
+          const certPath = one(p, 'cert-path') ? resolve(one(p, 'cert-path') as string) : undefined;
+          await api.create(dockerNodeObject({ name, endpoint: dockerHost, tlsVerify, certPath, labels, taints }));
+          out.log(`node/${name} created (Docker engine at ${dockerHost}; the server runs its kubelet)`);
+          return 0;
+        }
         const node = virtualNodeObject({ name, cpu: one(p, 'cpu'), memory: one(p, 'memory'), pods: one(p, 'pods'), labels, taints });
         await api.create(node);
         const a = node.metadata.annotations ?? {};
@@ -192,7 +212,7 @@ export async function runNodeCommand(args: string[], api: NodeApi, out: Output =
           rows.push([
             String(n.metadata.name),
             nodeStatus(n),
-            isVirtualNode(n) ? 'virtual' : 'docker',
+            isVirtualNode(n) ? 'virtual' : isDockerHostNode(n) ? 'docker-host' : 'docker',
             String(cap.cpu ?? '-'),
             String(cap.memory ?? '-'),
             String(cap.pods ?? '-'),

@@ -18,3 +18,12 @@ export const DEFAULT_PODS = '110';
 export const DEFAULT_EPHEMERAL_STORAGE = '100Gi';
 
 export const KUBELET_VERSION = 'v1.32.4-skiff';
+
+/** Nodes with this label set to "true" are other Docker engines, each run by a real kubelet in the server. */
+export const DOCKER_HOST_LABEL = 'node.skiff.io/docker-host';
+/** The engine's endpoint, DOCKER_HOST style: unix:///path/docker.sock or tcp://host:2375. */
+export const DOCKER_ENDPOINT_ANNOTATION = 'node.skiff.io/docker-endpoint';
+/** "true": TLS to a tcp:// endpoint, verifying the daemon (DOCKER_TLS_VERIFY). */
+export const DOCKER_TLS_VERIFY_ANNOTATION = 'node.skiff.io/docker-tls-verify';
+/** Directory with ca.pem, cert.pem, key.pem (DOCKER_CERT_PATH), on the server's machine. */
+export const DOCKER_CERT_PATH_ANNOTATION = 'node.skiff.io/docker-cert-path';

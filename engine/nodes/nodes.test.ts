@@ -183,10 +183,32 @@ describe('skiff node (CLI logic)', () => {
     assert.equal(out[0], 'No nodes found.');
   });
 
+  it('add --docker-host records the endpoint on the Node and list shows its kind', async () => {
+    const { e, run, out, err } = cli();
+    assert.equal(await run('add', '--docker-host', 'unix:///tmp/d2/docker.sock', 'd2', '--label', 'zone=b'), 0, err.join());
+    assert.equal(out[0], 'node/d2 created (Docker engine at unix:///tmp/d2/docker.sock; the server runs its kubelet)');
+    const n = e.client.resource('', 'Node').get(undefined, 'd2') as KubeObject;
+    assert.equal(n.metadata.labels?.['node.skiff.io/docker-host'], 'true');
+    assert.equal(n.metadata.labels?.['kubernetes.io/hostname'], 'd2');
+    assert.equal(n.metadata.labels?.zone, 'b');
+    assert.equal(n.metadata.annotations?.['node.skiff.io/docker-endpoint'], 'unix:///tmp/d2/docker.sock');
+    assert.equal(n.metadata.annotations?.['node.skiff.io/docker-tls-verify'], undefined);
+    assert.equal(await run('add', '--docker-host', 'tcp://10.0.0.5:2376', 'd3', '--tls-verify', '--cert-path', '/certs'), 0, err.join());
+    const n3 = e.client.resource('', 'Node').get(undefined, 'd3') as KubeObject;
+    assert.equal(n3.metadata.annotations?.['node.skiff.io/docker-tls-verify'], 'true');
+    assert.equal(n3.metadata.annotations?.['node.skiff.io/docker-cert-path'], '/certs');
+    assert.equal(await run('list'), 0);
+    assert.match(out[0], /\nd2\s+\S+\s+docker-host\s/);
+    assert.equal(await run('add', '--docker-host', 'd4'), 2);
+    assert.match(err[0], /missing (ENDPOINT|NAME)/);
+  });
+
   it('explains what is not supported and reports errors', async () => {
     const { run, err } = cli();
     assert.equal(await run('add', 'docker2'), 2);
-    assert.match(err[0], /only virtual nodes are supported/);
+    assert.match(err[0], /--virtual NAME, or --docker-host ENDPOINT NAME/);
+    assert.equal(await run('add', '--docker-host', 'ftp://x', 'd2'), 1);
+    assert.match(err[0], /unsupported Docker endpoint "ftp:\/\/x"/);
     assert.equal(await run('add', '--virtual', 'x', '--taint', 'bad'), 1);
     assert.match(err[0], /invalid taint spec/);
     assert.equal(await run('rm', 'ghost'), 1);

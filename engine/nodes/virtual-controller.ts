@@ -13,8 +13,9 @@
  * `node.skiff.io/stopped=true` on a Node (or pause() in-process) stops its kubelet: no lease
  * renewals, no pod updates — the node lifecycle controller then sees a failed node.
  *
- * Out of scope here: another Docker engine as a node (DOCKER_HOST style) — that needs a real
- * kubelet per engine (engine/kubelet) pointed at a second dockerode connection.
+ * Another Docker engine as a node (DOCKER_HOST style, `skiff node add --docker-host`) is hosted
+ * by the sibling component in docker-host.ts — a real kubelet per engine on its own dockerode
+ * connection — which startVirtualNodes starts alongside this one.
  */
 import type { Clock } from '../api/clock.js';
 import { realClock } from '../api/clock.js';
@@ -26,6 +27,7 @@ import type { Client } from '../client/client.js';
 import { Informer, keyOf } from '../client/informer.js';
 import { STOPPED_ANNOTATION, TYPE_LABEL, VIRTUAL_LABEL } from './constants.js';
 import { VirtualKubelet } from './virtual-kubelet.js';
+import { startDockerNodes } from './docker-host.js';
 
 export interface VirtualNodeHostOptions {
   client: Client;
@@ -340,9 +342,16 @@ export function ensureVirtualNodeHost(ctx: Pick<EngineContext, 'client' | 'clock
   };
 }
 
-/** The component engine.ts starts: hosts every virtual node. */
+/** The component engine.ts starts: hosts every virtual node and every Docker-host node. */
 export function startVirtualNodes(ctx: EngineContext): Component {
-  return ensureVirtualNodeHost(ctx);
+  const virtual = ensureVirtualNodeHost(ctx);
+  const docker = startDockerNodes(ctx);
+  return {
+    async stop() {
+      await docker.stop();
+      virtual.stop();
+    },
+  };
 }
 
 /** The running host of an engine, if any (for in-process stopVirtualNode). */

@@ -87,6 +87,7 @@ import { VIRTUAL_LABEL } from '../nodes/constants.js';
 import { networkInterfaces } from 'node:os';
 import type { ContainerRuntime } from '../kubelet/runtime/runtime.js';
 import { LABEL } from '../kubelet/runtime/runtime.js';
+import { settlePodSubnet } from '../kubelet/podsubnet.js';
 import { ClusterZone } from '../dns/records.js';
 import { DnsServer } from '../dns/server.js';
 import { Upstream, hostResolvers, type UpstreamServer } from '../dns/upstream.js';
@@ -329,6 +330,8 @@ export class ServiceProxy implements Component, ServiceConnector {
     for (let attempt = 0; docker && !this.gateway && !this.stopped && attempt < 20; attempt++) {
       if (attempt) await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2000)));
       try {
+        // The pod range may still be picked (a free one when 10.244/16 is taken): wait for it.
+        await settlePodSubnet(this.ctx, docker.runtime);
         const net = await docker.runtime.ensureNetwork({ name: this.ctx.network.networkName, subnet: this.ctx.network.podSubnet, labels: { [LABEL.cluster]: this.ctx.clusterName } });
         const info = (await docker.docker.getNetwork(net.id).inspect()) as { Id: string; Options?: Record<string, string> };
         this.bridge = info.Options?.['com.docker.network.bridge.name'] ?? `br-${info.Id.slice(0, 12)}`;

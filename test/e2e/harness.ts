@@ -52,12 +52,12 @@ export interface StartOptions {
 export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   const dataDir = opts.dataDir ?? tempDir();
   const cacheDir = tempDir('kubectl-cache-');
-  // Each test cluster gets its own name and pod subnet, unless the caller pins them.
+  // Each test cluster gets its own name, unless the caller pins it; the engine picks a free pod
+  // subnet itself (engine/kubelet/podsubnet.ts) unless the caller pins SKIFF_POD_SUBNET.
   const name = opts.env?.SKIFF_CLUSTER_NAME ?? opts.name ?? `t${randomBytes(4).toString('hex')}`;
-  const subnetEnv = opts.env?.SKIFF_POD_SUBNET || !dockerAvailable() ? {} : { SKIFF_POD_SUBNET: freeSubnet() };
   const proc = spawn(process.execPath, [join(ROOT, 'bin/skiff.js'), 'serve', '--data-dir', dataDir, '--port', String(opts.port ?? 0), ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SKIFF_CLUSTER_NAME: name, ...subnetEnv, ...(opts.env ?? {}) },
+    env: { ...process.env, SKIFF_CLUSTER_NAME: name, ...(opts.env ?? {}) },
   });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -159,7 +159,10 @@ export function removeDockerObjects(name: string): void {
   spawnSync('docker', ['network', 'rm', `skiff-${name}`], { stdio: 'ignore' });
 }
 
-/** A /16 in 10.128–10.239 that no Docker network uses now (10.244/16 is a real cluster's). */
+/**
+ * A /16 in 10.128–10.239 that no Docker network uses now, for tests that pin SKIFF_POD_SUBNET
+ * (the engine picks a free one by itself otherwise).
+ */
 export function freeSubnet(): string {
   const ids = docker(['network', 'ls', '-q']).split('\n').filter(Boolean);
   const used = new Set<number>();
