@@ -139,6 +139,7 @@ export function builtinResources(): ResourceDef[] {
       defaults: (o) => {
         const spec = (o.spec = obj(o.spec));
         defaultPodSpec(spec);
+        defaultRequestsToLimits(spec);
         spec.serviceAccountName ??= 'default';
         spec.serviceAccount ??= spec.serviceAccountName;
         spec.enableServiceLinks ??= true;
@@ -275,7 +276,7 @@ export function builtinResources(): ResourceDef[] {
       },
     },
     { ...simple('', 'v1', 'ResourceQuota', 'resourcequotas', 'resourcequota', true, ['quota']), hasStatus: true, subresources: ['status'] },
-    simple('', 'v1', 'LimitRange', 'limitranges', 'limitrange', true, ['limits']),
+    { ...simple('', 'v1', 'LimitRange', 'limitranges', 'limitrange', true, ['limits']), defaults: defaultLimitRange },
     simple('', 'v1', 'PodTemplate', 'podtemplates', 'podtemplate', true),
 
     // ---- apps/v1
@@ -494,6 +495,40 @@ function validateDataKeys(o: KubeObject, fields: string[]): StatusCause[] {
     }
   }
   return out;
+}
+
+/**
+ * SetDefaults_Pod: a container that sets limits but not requests requests its limits. Pods
+ * only (not templates), as upstream, so it runs before LimitRanger's defaults and quota.
+ */
+function defaultRequestsToLimits(spec: Obj): void {
+  for (const field of ['containers', 'initContainers']) {
+    const list = spec[field];
+    for (const c of Array.isArray(list) ? list : []) {
+      if (!isPlainObject(c) || !isPlainObject(c.resources) || !isPlainObject(c.resources.limits)) continue;
+      const req = (c.resources.requests = obj(c.resources.requests));
+      for (const [k, v] of Object.entries(c.resources.limits)) req[k] ??= v;
+    }
+  }
+}
+
+/**
+ * SetDefaults_LimitRangeItem for Container items: default (limit) falls back to max, and
+ * defaultRequest to default, then to min.
+ */
+function defaultLimitRange(o: KubeObject): void {
+  const limits = obj(o.spec).limits;
+  for (const item of Array.isArray(limits) ? limits : []) {
+    if (!isPlainObject(item) || item.type !== 'Container') continue;
+    const def = (item.default = obj(item.default));
+    const defReq = (item.defaultRequest = obj(item.defaultRequest));
+    for (const [k, v] of Object.entries(obj(item.max))) def[k] ??= v;
+    for (const [k, v] of Object.entries(def)) defReq[k] ??= v;
+    for (const [k, v] of Object.entries(obj(item.min))) defReq[k] ??= v;
+    // Empty maps are omitted on the wire (omitempty), as upstream serializes them.
+    if (Object.keys(def).length === 0) delete item.default;
+    if (Object.keys(defReq).length === 0) delete item.defaultRequest;
+  }
 }
 
 function qosClass(spec: Obj): string {
