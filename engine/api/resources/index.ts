@@ -10,6 +10,7 @@ import { Registry, type ResourceDef } from '../registry.js';
 import { fromLabelSelector, matchesLabels } from '../selectors.js';
 import { defaultPodSpec, validatePodSpec } from './podspec.js';
 import { invalidValue, nonNegativeInt, required } from '../validation.js';
+import { tryParseQuantity } from '../quantity.js';
 import { convertHPA, extraResources } from './extra.js';
 
 type Obj = Record<string, unknown>;
@@ -275,7 +276,7 @@ export function builtinResources(): ResourceDef[] {
         defaultTemplate(spec);
       },
     },
-    { ...simple('', 'v1', 'ResourceQuota', 'resourcequotas', 'resourcequota', true, ['quota']), hasStatus: true, subresources: ['status'] },
+    { ...simple('', 'v1', 'ResourceQuota', 'resourcequotas', 'resourcequota', true, ['quota']), hasStatus: true, subresources: ['status'], validate: validateResourceQuota },
     { ...simple('', 'v1', 'LimitRange', 'limitranges', 'limitrange', true, ['limits']), defaults: defaultLimitRange },
     simple('', 'v1', 'PodTemplate', 'podtemplates', 'podtemplate', true),
 
@@ -529,6 +530,28 @@ function defaultLimitRange(o: KubeObject): void {
     if (Object.keys(def).length === 0) delete item.default;
     if (Object.keys(defReq).length === 0) delete item.defaultRequest;
   }
+}
+
+const QUOTA_SCOPES = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity'];
+/** Quota resources counted in whole objects (upstream's IsIntegerResourceName). */
+const INTEGER_QUOTA = new Set(['pods', 'services', 'replicationcontrollers', 'resourcequotas', 'secrets', 'configmaps', 'persistentvolumeclaims', 'services.nodeports', 'services.loadbalancers']);
+
+/** ValidateResourceQuota, the parts kubectl users hit: quantities, integers, known scopes. */
+function validateResourceQuota(o: KubeObject): StatusCause[] {
+  const out: StatusCause[] = [];
+  const spec = obj(o.spec);
+  for (const [k, v] of Object.entries(obj(spec.hard))) {
+    const f = `spec.hard[${k}]`;
+    const q = tryParseQuantity(v);
+    if (!q) out.push(invalidValue(f, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+    else if (q.negative) out.push(invalidValue(f, v, 'must be greater than or equal to 0'));
+    else if ((INTEGER_QUOTA.has(k) || k.startsWith('count/')) && q.milliValueBig() % 1000n !== 0n) out.push(invalidValue(f, v, 'must be an integer'));
+  }
+  const scopes = Array.isArray(spec.scopes) ? spec.scopes : [];
+  scopes.forEach((sc, i) => {
+    if (!QUOTA_SCOPES.includes(sc as string)) out.push(invalidValue(`spec.scopes[${i}]`, sc, 'unsupported scope'));
+  });
+  return out;
 }
 
 function qosClass(spec: Obj): string {

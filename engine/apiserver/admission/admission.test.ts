@@ -215,6 +215,24 @@ describe('ResourceQuota admission', () => {
     assert.equal(msg, 'pods "web-5d8f-" is forbidden: exceeded quota: q, requested: pods=1, used: pods=0, limited: pods=0');
   });
 
+  it('quota specs are validated (422) as upstream', () => {
+    const t = setup();
+    const invalid = (hard: Record<string, string>, scopes?: string[]) => {
+      try {
+        t.quota('bad', hard, scopes ? { scopes } : {});
+      } catch (e) {
+        assert.ok(e instanceof ApiError);
+        assert.equal(e.code, 422);
+        return e.message;
+      }
+      assert.fail('expected 422');
+    };
+    assert.equal(invalid({ pods: '1.5' }), 'ResourceQuota "bad" is invalid: spec.hard[pods]: Invalid value: "1.5": must be an integer');
+    assert.equal(invalid({ 'requests.cpu': '-1' }), 'ResourceQuota "bad" is invalid: spec.hard[requests.cpu]: Invalid value: "-1": must be greater than or equal to 0');
+    assert.match(invalid({ pods: '1' }, ['Sometimes']), /spec.scopes\[0\]: Invalid value: "Sometimes": unsupported scope/);
+    t.quota('good', { 'requests.cpu': '1.5', 'count/deployments.apps': '3' });
+  });
+
   it('dry-run is checked but charges nothing', () => {
     const t = setup();
     t.quota('q', { pods: '1' });
