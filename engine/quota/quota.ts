@@ -6,7 +6,7 @@
 import type { KubeObject } from '../api/types.js';
 import { isPlainObject } from '../api/types.js';
 import { evaluatorsFor, type Evaluator, type ScopeRequirement } from './evaluators.js';
-import { add, mask, parseList, ZERO, type ResourceList } from './resources.js';
+import { Accumulator, add, parseList, type ResourceList } from './resources.js';
 
 export * from './evaluators.js';
 export * from './resources.js';
@@ -46,12 +46,28 @@ export function calculateUsage(q: QuotaLike, list: Lister, now: number): Resourc
   const scopes = scopeRequirements(q);
   let used: ResourceList = new Map();
   for (const { evaluator, names } of evaluatorsFor(hardOf(q).keys())) {
-    let sum: ResourceList = new Map(names.map((n) => [n, ZERO]));
+    const acc = new Accumulator();
+    for (const n of names) acc.track(n);
     for (const o of list(evaluator.group, evaluator.plural, namespace)) {
-      if (!inScope(evaluator, scopes, o)) continue;
-      sum = add(sum, mask(evaluator.usage(o, now), names));
+      if (scopes.length && !inScope(evaluator, scopes, o)) continue;
+      acc.addTracked(cachedUsage(evaluator, o, now));
     }
-    used = add(used, sum);
+    used = add(used, acc.result());
   }
   return used;
+}
+
+/**
+ * Stored objects are never changed in place (an update stores a new object), so an object's
+ * usage can be remembered by identity — unless it is being deleted, when time decides it.
+ */
+const usageCache = new WeakMap<Evaluator, WeakMap<KubeObject, ResourceList>>();
+
+function cachedUsage(evaluator: Evaluator, o: KubeObject, now: number): ResourceList {
+  if (o.metadata.deletionTimestamp) return evaluator.usage(o, now);
+  let m = usageCache.get(evaluator);
+  if (!m) usageCache.set(evaluator, (m = new WeakMap()));
+  let u = m.get(o);
+  if (!u) m.set(o, (u = evaluator.usage(o, now)));
+  return u;
 }

@@ -16,6 +16,7 @@ import { Quantity } from '../../api/quantity.js';
 import type { KubeObject } from '../../api/types.js';
 import { isPlainObject } from '../../api/types.js';
 import type { AdmissionContext } from '../rest.js';
+import { storagePrefix } from '../../api/registry.js';
 import { containerResources, containers, podResources, qosClass, parseList, type ResourceList } from '../../quota/quota.js';
 import { admissionForbidden, aggregate } from './forbidden.js';
 
@@ -39,7 +40,8 @@ function items(lr: KubeObject): LimitRangeItem[] {
 
 function limitRanges(ctx: AdmissionContext, namespace: string): KubeObject[] {
   const def = ctx.rest.registry.lookup('', 'v1', 'limitranges');
-  return def ? ctx.rest.list(def, namespace).items.map((e) => e.obj) : [];
+  if (!def || ctx.rest.store.count(storagePrefix(def, namespace)) === 0) return [];
+  return ctx.rest.list(def, namespace).items.map((e) => e.obj);
 }
 
 /** Runs the plugin on one admission call. */

@@ -14,7 +14,7 @@
  * (usually empty) quota bucket.
  */
 import type { Clock } from '../../api/clock.js';
-import type { ResourceDef } from '../../api/registry.js';
+import { storagePrefix, type ResourceDef } from '../../api/registry.js';
 import type { KubeObject } from '../../api/types.js';
 import type { AdmissionContext, Rest } from '../rest.js';
 import {
@@ -40,11 +40,20 @@ export function defByResource(rest: Rest, group: string, plural: string): Resour
   return d ? rest.registry.storageOf(d) : undefined;
 }
 
-/** A lister over the store (what admission sees is what is stored, this instant). */
+/**
+ * A lister over the store (what admission sees is what is stored, this instant), remembering
+ * its lists for the one admission call it serves (several quotas often track the same kind).
+ */
 export function storeLister(rest: Rest): Lister {
+  const seen = new Map<string, KubeObject[]>();
   return (group, plural, namespace) => {
-    const def = defByResource(rest, group, plural);
-    return def ? rest.list(def, namespace).items.map((e) => e.obj) : [];
+    const key = `${group}/${plural}/${namespace}`;
+    let l = seen.get(key);
+    if (!l) {
+      const def = defByResource(rest, group, plural);
+      seen.set(key, (l = def ? rest.list(def, namespace).items.map((e) => e.obj) : []));
+    }
+    return l;
   };
 }
 
@@ -53,8 +62,9 @@ export function admitResourceQuota(obj: KubeObject, old: KubeObject | undefined,
   const namespace = obj.metadata.namespace as string;
   const quotaDef = ctx.rest.registry.lookup('', 'v1', 'resourcequotas');
   if (!quotaDef) return;
+  // The common case, no quota in the namespace, costs one count over the (tiny) quota bucket.
+  if (ctx.rest.store.count(storagePrefix(quotaDef, namespace)) === 0) return;
   const quotas = ctx.rest.list(quotaDef, namespace).items.map((e) => e.obj as QuotaLike);
-  if (quotas.length === 0) return;
   const evaluator = evaluatorFor(ctx.def.group, ctx.def.plural);
   if (ctx.op === 'update' && (!evaluator.handlesUpdate || !old)) return;
   if (obj.metadata.deletionTimestamp) return;
