@@ -32,7 +32,7 @@ export function installAdmission(rest: Rest, net: NetworkConfig = defaultNetwork
     if (kind === 'Service' && ctx.def.group === '') allocateService(rest, obj, old, net);
     if (kind === 'Ingress' && ctx.def.group === 'networking.k8s.io' && ctx.op === 'create') defaultIngressClass(rest, obj);
     if (kind === 'Job' && ctx.def.group === 'batch' && ctx.op === 'create') jobSelector(obj);
-    admitLimitRanger(obj, ctx);
+    admitLimitRanger(obj, old, ctx);
     admitResourceQuota(obj, old, ctx, clock);
   });
 }

@@ -100,6 +100,9 @@ describe('LimitRanger admission', () => {
     t.create('', 'PersistentVolumeClaim', pvc('ok', '1Gi'));
     const msg = t.refused(() => t.rest.mutate(t.def('', 'PersistentVolumeClaim'), 'ns', 'ok', (o) => ({ ...o, spec: { ...(o.spec as object), resources: { requests: { storage: '3Gi' } } } })));
     assert.equal(msg, 'persistentvolumeclaims "ok" is forbidden: maximum storage usage per PersistentVolumeClaim is 2Gi, but request is 3Gi');
+    // A claim admitted before a tighter LimitRange still gets its status written.
+    t.rest.update(t.def('', 'LimitRange'), 'ns', 'lr', { metadata: { name: 'lr' }, spec: { limits: [{ type: 'PersistentVolumeClaim', max: { storage: '500Mi' } }] } });
+    t.rest.mutate(t.def('', 'PersistentVolumeClaim'), 'ns', 'ok', (o) => ({ ...o, status: { phase: 'Bound' } }), { subresource: 'status' });
   });
 
   it('pods in other namespaces are untouched', () => {

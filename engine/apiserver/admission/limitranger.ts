@@ -45,11 +45,14 @@ function limitRanges(ctx: AdmissionContext, namespace: string): KubeObject[] {
 }
 
 /** Runs the plugin on one admission call. */
-export function admitLimitRanger(obj: KubeObject, ctx: AdmissionContext): void {
+export function admitLimitRanger(obj: KubeObject, old: KubeObject | undefined, ctx: AdmissionContext): void {
   if (ctx.def.group !== '' || !ctx.def.namespaced) return;
   const isPod = ctx.def.kind === 'Pod' && ctx.op === 'create';
   const isPVC = ctx.def.kind === 'PersistentVolumeClaim' && (ctx.op === 'create' || ctx.op === 'update');
   if (!isPod && !isPVC) return;
+  // Upstream skips subresources (status writes); the request's resources are what is checked,
+  // so an update that leaves them alone is one of those, or as good as one.
+  if (ctx.op === 'update' && old && JSON.stringify(resourcesOf(old)) === JSON.stringify(resourcesOf(obj))) return;
   if (obj.metadata.deletionTimestamp) return;
   const ranges = limitRanges(ctx, obj.metadata.namespace as string);
   if (ranges.length === 0) return;
@@ -58,6 +61,10 @@ export function admitLimitRanger(obj: KubeObject, ctx: AdmissionContext): void {
     const errs = isPod ? validatePod(obj, items(lr)) : validatePVC(obj, items(lr));
     if (errs.length) throw admissionForbidden(obj, ctx, aggregate(errs));
   }
+}
+
+function resourcesOf(o: KubeObject): unknown {
+  return isPlainObject(o.spec) ? o.spec.resources : undefined;
 }
 
 // ---- defaults
