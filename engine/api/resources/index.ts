@@ -277,7 +277,7 @@ export function builtinResources(): ResourceDef[] {
       },
     },
     { ...simple('', 'v1', 'ResourceQuota', 'resourcequotas', 'resourcequota', true, ['quota']), hasStatus: true, subresources: ['status'], validate: validateResourceQuota },
-    { ...simple('', 'v1', 'LimitRange', 'limitranges', 'limitrange', true, ['limits']), defaults: defaultLimitRange },
+    { ...simple('', 'v1', 'LimitRange', 'limitranges', 'limitrange', true, ['limits']), defaults: defaultLimitRange, validate: validateLimitRange },
     simple('', 'v1', 'PodTemplate', 'podtemplates', 'podtemplate', true),
 
     // ---- apps/v1
@@ -530,6 +530,51 @@ function defaultLimitRange(o: KubeObject): void {
     if (Object.keys(def).length === 0) delete item.default;
     if (Object.keys(defReq).length === 0) delete item.defaultRequest;
   }
+}
+
+/** ValidateLimitRange: known types, and min ≤ defaultRequest ≤ default ≤ max per resource. */
+function validateLimitRange(o: KubeObject): StatusCause[] {
+  const out: StatusCause[] = [];
+  const limits = obj(o.spec).limits;
+  (Array.isArray(limits) ? limits : []).forEach((raw, i) => {
+    const item = obj(raw);
+    const p = `spec.limits[${i}]`;
+    const type = item.type;
+    if (!type) out.push({ reason: 'FieldValueRequired', field: `${p}.type`, message: 'Required value' });
+    if (type === 'Pod') {
+      if (Object.keys(obj(item.default)).length) out.push({ reason: 'FieldValueForbidden', field: `${p}.default`, message: "Forbidden: may not be specified when `type` is 'Pod'" });
+      if (Object.keys(obj(item.defaultRequest)).length) out.push({ reason: 'FieldValueForbidden', field: `${p}.defaultRequest`, message: "Forbidden: may not be specified when `type` is 'Pod'" });
+    }
+    const q = (field: string) => {
+      const m = new Map<string, NonNullable<ReturnType<typeof tryParseQuantity>>>();
+      for (const [k, v] of Object.entries(obj(item[field]))) {
+        const parsed = tryParseQuantity(v);
+        if (parsed) m.set(k, parsed);
+        else out.push(invalidValue(`${p}.${field}[${k}]`, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+      }
+      return m;
+    };
+    const [min, max, def, defReq] = [q('min'), q('max'), q('default'), q('defaultRequest')];
+    for (const [k, mx] of max) {
+      const mn = min.get(k);
+      if (mn && mn.cmp(mx) > 0) out.push(invalidValue(`${p}.min[${k}]`, mn.toString(), `min value ${mn} is greater than max value ${mx}`));
+    }
+    for (const [k, dr] of defReq) {
+      const mn = min.get(k);
+      const mx = max.get(k);
+      const d = def.get(k);
+      if (mn && mn.cmp(dr) > 0) out.push(invalidValue(`${p}.defaultRequest[${k}]`, dr.toString(), `min value ${mn} is greater than default request value ${dr}`));
+      if (mx && dr.cmp(mx) > 0) out.push(invalidValue(`${p}.defaultRequest[${k}]`, dr.toString(), `default request value ${dr} is greater than max value ${mx}`));
+      if (d && dr.cmp(d) > 0) out.push(invalidValue(`${p}.defaultRequest[${k}]`, dr.toString(), `default request value ${dr} is greater than default limit value ${d}`));
+    }
+    for (const [k, d] of def) {
+      const mn = min.get(k);
+      const mx = max.get(k);
+      if (mn && mn.cmp(d) > 0) out.push(invalidValue(`${p}.default[${k}]`, d.toString(), `min value ${mn} is greater than default value ${d}`));
+      if (mx && d.cmp(mx) > 0) out.push(invalidValue(`${p}.default[${k}]`, d.toString(), `default value ${d} is greater than max value ${mx}`));
+    }
+  });
+  return out;
 }
 
 const QUOTA_SCOPES = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity'];

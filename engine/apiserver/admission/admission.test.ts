@@ -59,6 +59,27 @@ describe('LimitRanger admission', () => {
     assert.deepEqual((lr.spec as { limits: unknown[] }).limits[0], { type: 'Container', max: { cpu: '1' }, min: { memory: '4Mi' }, default: { cpu: '1' }, defaultRequest: { cpu: '1', memory: '4Mi' } });
   });
 
+  it('LimitRanges are validated (422): min ≤ defaultRequest ≤ default ≤ max, no defaults for Pod', () => {
+    const t = setup();
+    const invalid = (limits: Record<string, unknown>[]) => {
+      try {
+        t.limitRange(limits);
+      } catch (e) {
+        assert.ok(e instanceof ApiError);
+        assert.equal(e.code, 422);
+        return e.message;
+      }
+      assert.fail('expected 422');
+    };
+    assert.equal(
+      invalid([{ type: 'Container', default: { cpu: '1' }, max: { cpu: '500m' } }]),
+      // defaultRequest was defaulted from default, so it is over max too — as upstream reports.
+      'LimitRange "lr" is invalid: [spec.limits[0].defaultRequest[cpu]: Invalid value: "1": default request value 1 is greater than max value 500m, spec.limits[0].default[cpu]: Invalid value: "1": default value 1 is greater than max value 500m]',
+    );
+    assert.match(invalid([{ type: 'Container', min: { memory: '1Gi' }, max: { memory: '1Mi' } }]), /spec.limits\[0\].min\[memory\]: Invalid value: "1Gi": min value 1Gi is greater than max value 1Mi/);
+    assert.match(invalid([{ type: 'Pod', default: { cpu: '1' } }]), /spec.limits\[0\].default: Forbidden: may not be specified when `type` is 'Pod'/);
+  });
+
   it('limits given without requests become the requests (pod defaulting, before LimitRanger)', () => {
     const t = setup();
     t.limitRange([{ type: 'Container', defaultRequest: { cpu: '100m' } }]);
