@@ -87,7 +87,7 @@ export class Engine {
     this.credentials = await ensureCredentials(dataDir, [apiServiceIP(network)]);
     this.store = new Store({ path: join(dataDir, 'state.db'), compactIntervalMs: 5 * 60_000 });
     this.rest = new Rest(this.store, this.registry, this.clock);
-    installAdmission(this.rest, network);
+    installAdmission(this.rest, network, this.clock);
     this.client = new Client(this.rest, this.registry);
     this.bootstrap();
     Object.assign(this.features, await loadFeatures(this.registry));

@@ -1,11 +1,16 @@
 /**
  * Admission: the stateful defaulting and checks that need more than the object itself —
- * Secret stringData folding, Service ClusterIP and NodePort allocation, Job selectors.
+ * Secret stringData folding, Service ClusterIP and NodePort allocation, Job selectors — and,
+ * last as upstream orders them, LimitRanger then ResourceQuota (admission/), so quota sees the
+ * LimitRange defaults.
  */
 import * as errors from '../api/errors.js';
 import { isPlainObject, type KubeObject } from '../api/types.js';
 import type { Rest } from './rest.js';
 import { defaultNetwork, type ClusterNetwork } from '../network.js';
+import { realClock, type Clock } from '../api/clock.js';
+import { admitLimitRanger } from './admission/limitranger.js';
+import { admitResourceQuota } from './admission/resourcequota.js';
 
 type Obj = Record<string, unknown>;
 
@@ -19,7 +24,7 @@ export type NetworkConfig = Pick<ClusterNetwork, 'serviceCIDR' | 'nodePortRange'
 
 export const DEFAULT_NETWORK: NetworkConfig = defaultNetwork('skiff', {});
 
-export function installAdmission(rest: Rest, net: NetworkConfig = defaultNetwork('skiff')): void {
+export function installAdmission(rest: Rest, net: NetworkConfig = defaultNetwork('skiff'), clock: Clock = realClock): void {
   rest.addAdmission((obj, old, ctx) => {
     if (ctx.op === 'delete') return;
     const kind = ctx.def.kind;
@@ -27,6 +32,8 @@ export function installAdmission(rest: Rest, net: NetworkConfig = defaultNetwork
     if (kind === 'Service' && ctx.def.group === '') allocateService(rest, obj, old, net);
     if (kind === 'Ingress' && ctx.def.group === 'networking.k8s.io' && ctx.op === 'create') defaultIngressClass(rest, obj);
     if (kind === 'Job' && ctx.def.group === 'batch' && ctx.op === 'create') jobSelector(obj);
+    admitLimitRanger(obj, old, ctx);
+    admitResourceQuota(obj, old, ctx, clock);
   });
 }
 

@@ -19,6 +19,7 @@ import { startHorizontalController } from './horizontalpodautoscaler/horizontal.
 import { startPodGCController } from './podgc/podgc.js';
 import { startTTLAfterFinishedController } from './ttlafterfinished/ttlafterfinished.js';
 import { startDisruptionController } from './disruption/disruption.js';
+import { startResourceQuotaController } from './resourcequota/resource_quota_controller.js';
 
 export type ControllerFactory = (ctx: EngineContext) => Component;
 
@@ -42,6 +43,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   podgc: startPodGCController,
   ttlafterfinished: startTTLAfterFinishedController,
   disruption: startDisruptionController,
+  resourcequota: startResourceQuotaController,
   // node lifecycle: Unknown after silent leases, condition taints, NoExecute evictions
   nodelifecycle: startNodeLifecycleController,
 };

@@ -10,6 +10,7 @@ import { Registry, type ResourceDef } from '../registry.js';
 import { fromLabelSelector, matchesLabels } from '../selectors.js';
 import { defaultPodSpec, validatePodSpec } from './podspec.js';
 import { invalidValue, nonNegativeInt, required } from '../validation.js';
+import { tryParseQuantity } from '../quantity.js';
 import { convertHPA, extraResources } from './extra.js';
 
 type Obj = Record<string, unknown>;
@@ -139,6 +140,7 @@ export function builtinResources(): ResourceDef[] {
       defaults: (o) => {
         const spec = (o.spec = obj(o.spec));
         defaultPodSpec(spec);
+        defaultRequestsToLimits(spec);
         spec.serviceAccountName ??= 'default';
         spec.serviceAccount ??= spec.serviceAccountName;
         spec.enableServiceLinks ??= true;
@@ -274,8 +276,8 @@ export function builtinResources(): ResourceDef[] {
         defaultTemplate(spec);
       },
     },
-    { ...simple('', 'v1', 'ResourceQuota', 'resourcequotas', 'resourcequota', true, ['quota']), hasStatus: true, subresources: ['status'] },
-    simple('', 'v1', 'LimitRange', 'limitranges', 'limitrange', true, ['limits']),
+    { ...simple('', 'v1', 'ResourceQuota', 'resourcequotas', 'resourcequota', true, ['quota']), hasStatus: true, subresources: ['status'], validate: validateResourceQuota },
+    { ...simple('', 'v1', 'LimitRange', 'limitranges', 'limitrange', true, ['limits']), defaults: defaultLimitRange, validate: validateLimitRange },
     simple('', 'v1', 'PodTemplate', 'podtemplates', 'podtemplate', true),
 
     // ---- apps/v1
@@ -493,6 +495,107 @@ function validateDataKeys(o: KubeObject, fields: string[]): StatusCause[] {
       if (f === 'data' && o.kind === 'ConfigMap' && typeof data[k] !== 'string') out.push(invalidValue(`${f}[${k}]`, data[k], 'must be a string'));
     }
   }
+  return out;
+}
+
+/**
+ * SetDefaults_Pod: a container that sets limits but not requests requests its limits. Pods
+ * only (not templates), as upstream, so it runs before LimitRanger's defaults and quota.
+ */
+function defaultRequestsToLimits(spec: Obj): void {
+  for (const field of ['containers', 'initContainers']) {
+    const list = spec[field];
+    for (const c of Array.isArray(list) ? list : []) {
+      if (!isPlainObject(c) || !isPlainObject(c.resources) || !isPlainObject(c.resources.limits)) continue;
+      const req = (c.resources.requests = obj(c.resources.requests));
+      for (const [k, v] of Object.entries(c.resources.limits)) req[k] ??= v;
+    }
+  }
+}
+
+/**
+ * SetDefaults_LimitRangeItem for Container items: default (limit) falls back to max, and
+ * defaultRequest to default, then to min.
+ */
+function defaultLimitRange(o: KubeObject): void {
+  const limits = obj(o.spec).limits;
+  for (const item of Array.isArray(limits) ? limits : []) {
+    if (!isPlainObject(item) || item.type !== 'Container') continue;
+    const def = (item.default = obj(item.default));
+    const defReq = (item.defaultRequest = obj(item.defaultRequest));
+    for (const [k, v] of Object.entries(obj(item.max))) def[k] ??= v;
+    for (const [k, v] of Object.entries(def)) defReq[k] ??= v;
+    for (const [k, v] of Object.entries(obj(item.min))) defReq[k] ??= v;
+    // Empty maps are omitted on the wire (omitempty), as upstream serializes them.
+    if (Object.keys(def).length === 0) delete item.default;
+    if (Object.keys(defReq).length === 0) delete item.defaultRequest;
+  }
+}
+
+/** ValidateLimitRange: known types, and min ≤ defaultRequest ≤ default ≤ max per resource. */
+function validateLimitRange(o: KubeObject): StatusCause[] {
+  const out: StatusCause[] = [];
+  const limits = obj(o.spec).limits;
+  (Array.isArray(limits) ? limits : []).forEach((raw, i) => {
+    const item = obj(raw);
+    const p = `spec.limits[${i}]`;
+    const type = item.type;
+    if (!type) out.push({ reason: 'FieldValueRequired', field: `${p}.type`, message: 'Required value' });
+    if (type === 'Pod') {
+      if (Object.keys(obj(item.default)).length) out.push({ reason: 'FieldValueForbidden', field: `${p}.default`, message: "Forbidden: may not be specified when `type` is 'Pod'" });
+      if (Object.keys(obj(item.defaultRequest)).length) out.push({ reason: 'FieldValueForbidden', field: `${p}.defaultRequest`, message: "Forbidden: may not be specified when `type` is 'Pod'" });
+    }
+    const q = (field: string) => {
+      const m = new Map<string, NonNullable<ReturnType<typeof tryParseQuantity>>>();
+      for (const [k, v] of Object.entries(obj(item[field]))) {
+        const parsed = tryParseQuantity(v);
+        if (parsed) m.set(k, parsed);
+        else out.push(invalidValue(`${p}.${field}[${k}]`, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+      }
+      return m;
+    };
+    const [min, max, def, defReq] = [q('min'), q('max'), q('default'), q('defaultRequest')];
+    for (const [k, mx] of max) {
+      const mn = min.get(k);
+      if (mn && mn.cmp(mx) > 0) out.push(invalidValue(`${p}.min[${k}]`, mn.toString(), `min value ${mn} is greater than max value ${mx}`));
+    }
+    for (const [k, dr] of defReq) {
+      const mn = min.get(k);
+      const mx = max.get(k);
+      const d = def.get(k);
+      if (mn && mn.cmp(dr) > 0) out.push(invalidValue(`${p}.defaultRequest[${k}]`, dr.toString(), `min value ${mn} is greater than default request value ${dr}`));
+      if (mx && dr.cmp(mx) > 0) out.push(invalidValue(`${p}.defaultRequest[${k}]`, dr.toString(), `default request value ${dr} is greater than max value ${mx}`));
+      if (d && dr.cmp(d) > 0) out.push(invalidValue(`${p}.defaultRequest[${k}]`, dr.toString(), `default request value ${dr} is greater than default limit value ${d}`));
+    }
+    for (const [k, d] of def) {
+      const mn = min.get(k);
+      const mx = max.get(k);
+      if (mn && mn.cmp(d) > 0) out.push(invalidValue(`${p}.default[${k}]`, d.toString(), `min value ${mn} is greater than default value ${d}`));
+      if (mx && d.cmp(mx) > 0) out.push(invalidValue(`${p}.default[${k}]`, d.toString(), `default value ${d} is greater than max value ${mx}`));
+    }
+  });
+  return out;
+}
+
+const QUOTA_SCOPES = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity'];
+/** Quota resources counted in whole objects (upstream's IsIntegerResourceName). */
+const INTEGER_QUOTA = new Set(['pods', 'services', 'replicationcontrollers', 'resourcequotas', 'secrets', 'configmaps', 'persistentvolumeclaims', 'services.nodeports', 'services.loadbalancers']);
+
+/** ValidateResourceQuota, the parts kubectl users hit: quantities, integers, known scopes. */
+function validateResourceQuota(o: KubeObject): StatusCause[] {
+  const out: StatusCause[] = [];
+  const spec = obj(o.spec);
+  for (const [k, v] of Object.entries(obj(spec.hard))) {
+    const f = `spec.hard[${k}]`;
+    const q = tryParseQuantity(v);
+    if (!q) out.push(invalidValue(f, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+    else if (q.negative) out.push(invalidValue(f, v, 'must be greater than or equal to 0'));
+    else if ((INTEGER_QUOTA.has(k) || k.startsWith('count/')) && q.milliValueBig() % 1000n !== 0n) out.push(invalidValue(f, v, 'must be an integer'));
+  }
+  const scopes = Array.isArray(spec.scopes) ? spec.scopes : [];
+  scopes.forEach((sc, i) => {
+    if (!QUOTA_SCOPES.includes(sc as string)) out.push(invalidValue(`spec.scopes[${i}]`, sc, 'unsupported scope'));
+  });
   return out;
 }
 

@@ -45,19 +45,22 @@ export const serviceAccountPrinter: Printer = {
 };
 
 interface ResourceQuota {
+  spec?: { hard?: Record<string, unknown> };
   status?: { hard?: Record<string, unknown>; used?: Record<string, unknown> };
 }
 
+// Upstream printResourceQuota: NAME, AGE, REQUEST, LIMIT; one "name: used/hard" per spec.hard
+// resource, limits.* in LIMIT and the rest in REQUEST, values from status (0 until reconciled).
 export const resourceQuotaPrinter: Printer = {
   columns: [
     nameColumn(),
+    ageColumn(),
     column('Request', 'string', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
     column(
       'Limit',
       'string',
       'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.',
     ),
-    ageColumn(),
   ],
   cells(obj, ctx) {
     const rq = view<ResourceQuota>(obj);
@@ -65,12 +68,11 @@ export const resourceQuotaPrinter: Printer = {
     const used = dict(rq.status?.used);
     const requests: string[] = [];
     const limits: string[] = [];
-    // Only status.hard is shown: a quota not yet reconciled by the controller prints empty columns.
-    for (const resource of sortStrings(Object.keys(hard))) {
+    for (const resource of sortStrings(Object.keys(dict(rq.spec?.hard)))) {
       const pieces = resource.split('.');
       const target = pieces.length > 1 && pieces[0] === 'limits' ? limits : requests;
-      target.push(`${resource}: ${formatQuantity(used[resource])}/${formatQuantity(hard[resource])}`);
+      target.push(`${resource}: ${formatQuantity(used[resource] ?? '0')}/${formatQuantity(hard[resource] ?? '0')}`);
     }
-    return [text(meta(obj).name), requests.join(', '), limits.join(', '), since(meta(obj).creationTimestamp, ctx.now)];
+    return [text(meta(obj).name), since(meta(obj).creationTimestamp, ctx.now), requests.join(', '), limits.join(', ')];
   },
 };

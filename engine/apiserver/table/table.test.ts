@@ -663,6 +663,7 @@ describe('config and storage kinds', () => {
 
   it('ResourceQuota splits requests and limits, sorted', () => {
     const rq = obj('ResourceQuota', 'q', {
+      spec: { hard: { 'limits.cpu': '2', pods: '10', 'requests.memory': '1Gi', 'requests.cpu': '1' } },
       status: {
         hard: { 'limits.cpu': '2', pods: '10', 'requests.memory': '1Gi', 'requests.cpu': '1' },
         used: { 'limits.cpu': '500m', pods: '3', 'requests.memory': '256Mi' },
@@ -671,6 +672,9 @@ describe('config and storage kinds', () => {
     const r = row('', 'ResourceQuota', rq);
     assert.equal(r['REQUEST'], 'pods: 3/10, requests.cpu: 0/1, requests.memory: 256Mi/1Gi');
     assert.equal(r['LIMIT'], 'limits.cpu: 500m/2');
+    // Upstream lists spec.hard: before the controller's first sync every value reads 0.
+    const fresh = row('', 'ResourceQuota', obj('ResourceQuota', 'q', { spec: { hard: { pods: '2' } } }));
+    assert.equal(fresh['REQUEST'], 'pods: 0/0');
   });
 
   it('PersistentVolume and PersistentVolumeClaim', () => {
@@ -880,7 +884,7 @@ describe('kubectl headers per kind', () => {
     ['', 'PersistentVolume', ['NAME', 'CAPACITY', 'ACCESS MODES', 'RECLAIM POLICY', 'STATUS', 'CLAIM', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'REASON', 'AGE']],
     ['', 'PersistentVolumeClaim', ['NAME', 'STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'AGE']],
     ['', 'ReplicationController', ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE']],
-    ['', 'ResourceQuota', ['NAME', 'REQUEST', 'LIMIT', 'AGE']],
+    ['', 'ResourceQuota', ['NAME', 'AGE', 'REQUEST', 'LIMIT']],
     ['apps', 'ReplicaSet', ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE']],
     ['apps', 'StatefulSet', ['NAME', 'READY', 'AGE']],
     ['apps', 'DaemonSet', ['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE']],
