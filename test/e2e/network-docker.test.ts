@@ -26,6 +26,7 @@ import type { ServiceProxy } from '../../engine/proxy/proxy.js';
 import type { DockerRuntime } from '../../engine/kubelet/runtime/docker.js';
 import { CLASS_IN, TYPE, decode, encode } from '../../engine/dns/message.js';
 import { podDnsConfig } from '../../engine/network.js';
+import { removeDockerObjects, trackCluster } from './harness.js';
 
 const dockerOk = process.platform === 'linux' && spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0 && spawnSync('docker', ['image', 'inspect', 'skiff-test/busybox:1'], { stdio: 'ignore' }).status === 0;
 
@@ -141,6 +142,8 @@ describe('network data path on Docker', { skip: !dockerOk && 'needs Linux Docker
     process.env.SKIFF_NETWORK_NAME = `skiff-${cluster}`;
     process.env.SKIFF_INGRESS_HTTP_PORT = '0';
     dataDir = mkdtempSync(join(tmpdir(), 'skiff-netd-'));
+    // Containers and the network below carry this cluster's label: cleaned up even if the file dies.
+    trackCluster(cluster);
     const { Engine } = await import('../../engine/engine.js');
     const { ServiceProxy } = await import('../../engine/proxy/proxy.js');
     const { DockerRuntime } = await import('../../engine/kubelet/runtime/docker.js');
@@ -168,6 +171,8 @@ describe('network data path on Docker', { skip: !dockerOk && 'needs Linux Docker
     await proxy?.stop();
     await engine?.stop();
     await rt?.removeNetwork(`skiff-${cluster}`).catch(() => undefined);
+    // Whatever else carries the cluster's label (and forget the cluster: it is clean).
+    removeDockerObjects(cluster);
     upstream?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });

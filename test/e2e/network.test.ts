@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { KUBECTL, dockerAvailable, eventually, startCluster, tempDir, type Cluster } from './harness.js';
+import { KUBECTL, dockerAvailable, eventually, freeSubnet, startCluster, tempDir, type Cluster } from './harness.js';
 import { removeDockerObjects } from './kubelet-cluster.js';
 
 const BUSYBOX = 'skiff-test/busybox:1';
@@ -76,7 +76,9 @@ function background(c: Cluster, args: string[], pattern: RegExp): Promise<{ port
 describe('Services, DNS, NetworkPolicy and Ingress through kubectl', { skip: !dockerAvailable() && 'Docker is not available' }, () => {
   let c: Cluster;
   const name = `nw${randomBytes(3).toString('hex')}`;
-  const subnet = `10.${128 + (randomBytes(1)[0] % 112)}.0.0/16`;
+  // A /16 no Docker network uses now: a random pick could overlap another test cluster's
+  // network, which Docker refuses ("pool overlaps"), and no pod would ever start.
+  const subnet = dockerAvailable() ? freeSubnet() : '10.200.0.0/16';
   const dataDir = tempDir('skiff-network-');
   const bg: ChildProcess[] = [];
 
