@@ -36,6 +36,18 @@ import { apiServiceIP, defaultNetwork, type ClusterNetwork } from './network.js'
 import { randomUUID } from 'node:crypto';
 import type { Component, EngineContext } from './component.js';
 
+/** How long the API server has to itself after it starts listening (see Engine.settled). */
+const SETTLE_MS = Number(process.env.SKIFF_SETTLE_MS ?? 250);
+
+/** A NodeHost whose calls wait for `ready` (the first one loads dockerode). */
+function afterSettle(host: NodeHost, ready: Promise<void>): NodeHost {
+  return {
+    info: async () => (await ready, host.info()),
+    ping: async () => (await ready, host.ping()),
+    ...(host.images && { images: async () => (await ready, host.images!()) }),
+  };
+}
+
 /** Thrown by `start()` when `stop()` was called before the engine finished starting. */
 export class EngineStoppedError extends Error {
   readonly code = 'stopped';
@@ -78,6 +90,12 @@ export class Engine {
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private components: Component[] = [];
+  /**
+   * Resolves SETTLE_MS after the API listens. Loading the components and dockerode (for the
+   * node's first Docker ping) is ~0.3–0.5 s of CPU on one thread: started at once, it sits in
+   * front of the first kubectl's discovery and `get nodes`, which arrive within that window.
+   */
+  private settled: Promise<void> = Promise.resolve();
   /** Resolves once the background components have started (or the engine stopped first). */
   componentsStarted: Promise<void> = Promise.resolve();
   context!: EngineContext;
@@ -136,12 +154,13 @@ export class Engine {
     });
     this.port = await this.api.listen(this.opts.port);
     this.checkStop();
+    this.settled = new Promise((r) => setTimeout(r, SETTLE_MS).unref());
     writeSecret(this.kubeconfigPath, kubeconfigYaml({ server: this.server, caCert: this.credentials.caCert, token: this.credentials.token }));
     if (!this.opts.noNode) {
       this.node = new NodeAgent({
         name: this.nodeName,
         client: this.client,
-        host: this.opts.nodeHost ?? dockerNodeHost(),
+        host: this.opts.nodeHost ?? afterSettle(dockerNodeHost(), this.settled),
         clock: this.clock,
       });
       // Registration is synchronous; the first Docker ping runs in the background so that the
@@ -171,12 +190,9 @@ export class Engine {
     this.started = true;
   }
 
-  /**
-   * The components, loaded after the API answers. A macrotask first, so that requests already
-   * waiting (kubectl's discovery and its `get nodes`) are served before the module loading.
-   */
+  /** The components, loaded once the API has had its moment (see `settled`). */
   private async startComponents(): Promise<void> {
-    await new Promise((r) => setImmediate(r));
+    await this.settled;
     this.checkStop();
     const [{ startVirtualNodes }, { startControlPlane }, { startControllerManager }, { startScheduler }, { startServiceProxy }, { startKubelet }] = await Promise.all([
       import('./nodes/virtual-controller.js'),

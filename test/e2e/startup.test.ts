@@ -32,10 +32,13 @@ const until = async (cond: () => boolean, what: string, timeoutMs = 30_000) => {
 const MOMENTS: Moment[] = [
   // Credentials are written inside engine.start(): the API server is not listening yet.
   { name: 'while credentials are written', when: (_o, dir) => until(() => existsSync(join(dir, 'pki/ca.crt')), 'pki/ca.crt') },
-  // start() resolved; the components are being imported and started in the background.
+  // start() resolved; the components start in the background a moment later.
   { name: 'as soon as the API answers', when: (o) => until(() => o().includes('Skiff API server:'), 'the ready line') },
   { name: '150 ms after the API answers', when: async (o) => (await until(() => o().includes('Skiff API server:'), 'the ready line'), await new Promise((r) => setTimeout(r, 150))) },
+  // Components loading and starting (they wait ~250 ms for the API's first requests).
   { name: '600 ms after the API answers', when: async (o) => (await until(() => o().includes('Skiff API server:'), 'the ready line'), await new Promise((r) => setTimeout(r, 600))) },
+  // The service proxy reaching Docker and starting the ingress controller.
+  { name: '1500 ms after the API answers', when: async (o) => (await until(() => o().includes('Skiff API server:'), 'the ready line'), await new Promise((r) => setTimeout(r, 1500))) },
 ];
 
 async function startAndStop(m: Moment): Promise<{ code: number | null; signal: string | null; out: string; ms: number }> {
