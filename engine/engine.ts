@@ -6,10 +6,12 @@
  *
  * Start-up is ordered for "ready in under a second": credentials, store and API server first,
  * then the node is registered and `start()` resolves — kubectl can list the node. The
- * components (virtual nodes, scheduler and controller manager, service proxy, kubelet) are
- * imported and started after that, in the background (`componentsStarted`): their modules
- * (dockerode alone pulls ssh2, gRPC and protobufjs) cost a few hundred milliseconds of CPU that
- * would otherwise sit in front of the first answer.
+ * components (virtual nodes, scheduler and controller manager, service proxy, kubelet) and the
+ * node's first Docker call are imported and started a moment later (`settleMs`), in the
+ * background (`componentsStarted`): their modules (dockerode alone pulls ssh2, gRPC and
+ * protobufjs) cost 0.3–0.5 s of CPU on the one JS thread, which would otherwise sit in front of
+ * the first kubectl's discovery and `get nodes` (measured by bench/apiserver.ts: launch →
+ * answer went from ~0.7–1.1 s to ~0.3–0.4 s).
  *
  * `stop()` may come at any moment, also while `start()` is still running: every step after an
  * await checks for it, and stop waits for the start to settle before it tears anything down,
@@ -37,7 +39,7 @@ import { randomUUID } from 'node:crypto';
 import type { Component, EngineContext } from './component.js';
 
 /** How long the API server has to itself after it starts listening (see Engine.settled). */
-const SETTLE_MS = Number(process.env.SKIFF_SETTLE_MS ?? 250);
+const SETTLE_MS = 250;
 
 /** A NodeHost whose calls wait for `ready` (the first one loads dockerode). */
 function afterSettle(host: NodeHost, ready: Promise<void>): NodeHost {
@@ -73,6 +75,8 @@ export interface EngineOptions {
   clusterName?: string;
   /** Also run standby replicas of the scheduler and controller manager (leader election). */
   standby?: boolean;
+  /** Delay between the API listening and the components starting (default 250 ms). */
+  settleMs?: number;
 }
 
 export class Engine {
@@ -91,7 +95,7 @@ export class Engine {
   private stopping: Promise<void> | undefined;
   private components: Component[] = [];
   /**
-   * Resolves SETTLE_MS after the API listens. Loading the components and dockerode (for the
+   * Resolves `settleMs` after the API listens. Loading the components and dockerode (for the
    * node's first Docker ping) is ~0.3–0.5 s of CPU on one thread: started at once, it sits in
    * front of the first kubectl's discovery and `get nodes`, which arrive within that window.
    */
@@ -154,7 +158,7 @@ export class Engine {
     });
     this.port = await this.api.listen(this.opts.port);
     this.checkStop();
-    this.settled = new Promise((r) => setTimeout(r, SETTLE_MS).unref());
+    this.settled = new Promise((r) => setTimeout(r, this.opts.settleMs ?? SETTLE_MS).unref());
     writeSecret(this.kubeconfigPath, kubeconfigYaml({ server: this.server, caCert: this.credentials.caCert, token: this.credentials.token }));
     if (!this.opts.noNode) {
       this.node = new NodeAgent({
