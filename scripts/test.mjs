@@ -105,7 +105,7 @@ function checkLeftovers(label, passed) {
   const found = sweep();
   if (!found.length) return true;
   const bar = '!'.repeat(100);
-  console.log(`\n${bar}\n[test] DOCKER LEFTOVERS after ${label} (now removed):\n  ${found.join('\n  ')}\n${bar}`);
+  console.log(`\n${bar}\n[test] LEFTOVERS OF TEST CLUSTERS (engines, Docker containers, networks) after ${label} — now removed:\n  ${found.join('\n  ')}\n${bar}`);
   leaks.push({ label, found });
   return !(passed && strict);
 }
@@ -136,7 +136,7 @@ for (const f of e2e) {
 }
 if (flaky.length) console.log(`\n[test] passed only on the second run (look into these): ${flaky.join(', ')}`);
 if (leaks.length) {
-  console.log(`\n[test] Docker leftovers were found after ${leaks.length} run(s): ${leaks.map((l) => l.label).join(', ')}`);
+  console.log(`\n[test] test-cluster leftovers were found after ${leaks.length} run(s): ${leaks.map((l) => l.label).join(', ')}`);
   if (strict) console.log('[test] leftovers after a passing file fail the run (SKIFF_TEST_LEFTOVERS=warn only warns)');
 }
 rmSync(runDir, { recursive: true, force: true });
