@@ -93,12 +93,20 @@ describe('Services, DNS, NetworkPolicy and Ingress through kubectl', { skip: !do
       .filter((l) => l.endsWith('|'))
       .map((l) => l.slice(0, -1))
       .sort();
-  const ready = async (label: string, n: number) =>
-    eventually(async () => {
-      const out = await c.k(['get', 'pods', '-l', label, '-o', 'jsonpath={range .items[*]}{.metadata.deletionTimestamp}{"|"}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
-      const live = out.split('\n').filter((l) => l && !l.startsWith('2'));
-      return live.length === n && live.every((l) => l === '|True');
-    }, 90_000);
+  const ready = async (label: string, n: number) => {
+    try {
+      return await eventually(async () => {
+        const out = await c.k(['get', 'pods', '-l', label, '-o', 'jsonpath={range .items[*]}{.metadata.deletionTimestamp}{"|"}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
+        const live = out.split('\n').filter((l) => l && !l.startsWith('2'));
+        return live.length === n && live.every((l) => l === '|True');
+      }, 90_000);
+    } catch (e) {
+      // Say why (a setup timeout once gave nothing to go on): pods, events, the engine's log.
+      const pods = await c.kubectl(['get', 'pods', '-o', 'wide']);
+      const events = await c.kubectl(['get', 'events', '--sort-by=.lastTimestamp']);
+      throw new Error(`${(e as Error).message}: pods ${label} not Ready\n${pods.stdout}${pods.stderr}\n${events.stdout.split('\n').slice(-30).join('\n')}\n--- engine output (tail) ---\n${c.output().slice(-4000)}`);
+    }
+  };
 
   before(async () => {
     c = await startCluster({ dataDir, env: { SKIFF_CLUSTER_NAME: name, SKIFF_POD_SUBNET: subnet, SKIFF_INGRESS_HTTP_PORT: '0' } });
