@@ -26,7 +26,7 @@ import type { ServiceProxy } from '../../engine/proxy/proxy.js';
 import type { DockerRuntime } from '../../engine/kubelet/runtime/docker.js';
 import { CLASS_IN, TYPE, decode, encode } from '../../engine/dns/message.js';
 import { podDnsConfig } from '../../engine/network.js';
-import { removeDockerObjects, trackCluster } from './harness.js';
+import { freeSubnet, removeDockerObjects, trackCluster } from './harness.js';
 
 const dockerOk = process.platform === 'linux' && spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0 && spawnSync('docker', ['image', 'inspect', 'skiff-test/busybox:1'], { stdio: 'ignore' }).status === 0;
 
@@ -135,10 +135,11 @@ describe('network data path on Docker', { skip: !dockerOk && 'needs Linux Docker
   const clusterIP = (name: string, namespace = ns) => (svcs().get(namespace, name)?.spec as { clusterIP: string }).clusterIP;
 
   before(async () => {
-    // Ranges of our own (Docker refuses overlapping networks; pick again on a clash).
-    const a = 100 + Math.floor(Math.random() * 100);
-    process.env.SKIFF_POD_SUBNET = `10.${a}.${Math.floor(Math.random() * 250)}.0/24`;
-    process.env.SKIFF_SERVICE_CIDR = `10.${a + 1}.${Math.floor(Math.random() * 250)}.0/24`;
+    // Ranges of our own: a pod subnet no Docker network uses now (Docker refuses overlapping
+    // networks, and a random pick could clash with another test cluster's), a service range
+    // next to it (service IPs are never a Docker network).
+    process.env.SKIFF_POD_SUBNET = freeSubnet();
+    process.env.SKIFF_SERVICE_CIDR = `10.${60 + Math.floor(Math.random() * 40)}.${Math.floor(Math.random() * 250)}.0/24`;
     process.env.SKIFF_NETWORK_NAME = `skiff-${cluster}`;
     process.env.SKIFF_INGRESS_HTTP_PORT = '0';
     dataDir = mkdtempSync(join(tmpdir(), 'skiff-netd-'));
