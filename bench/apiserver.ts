@@ -1,7 +1,10 @@
 /**
  * API server benchmarks (issue A), each against a baseline measured in the same run:
- *  1. cold start: `skiff serve` launch → `kubectl get nodes` answers (fresh and existing data
- *     dir), vs kubectl answering a server that is already up. Goal ≤ 1 s.
+ *  1. cold start: `skiff serve` launch → the real `kubectl get nodes` lists the node, for a
+ *     first start (fresh data dir: keys, certificates, a new store) and a warm start (existing
+ *     data dir), median of a few launches each. Baseline: the floor any server would pay here —
+ *     a `node` process starting a bare HTTPS server (same certificate) until it listens, plus
+ *     kubectl alone answering a server that is already up. Goal ≤ 1 s.
  *  2. GET and LIST throughput and p99 vs a bare Node HTTPS hello-world. Goal ≥ 0.5×.
  *  3. LIST of 10,000 ConfigMaps. Goal < 150 ms.
  *  4. watch: 100 watchers × 10,000 writes, each event delivered once and in order. Goal p99 < 50 ms.
@@ -9,9 +12,11 @@
  */
 import { createServer, request, Agent } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCluster, run, tempDir, KUBECTL, type Cluster } from '../test/e2e/harness.js';
+import { startCluster, run, tempDir, KUBECTL, ROOT, dockerAvailable, freeSubnet, removeDockerObjects, trackCluster, type Cluster } from '../test/e2e/harness.js';
 import { rawClient } from '../test/e2e/api.js';
 import { load, percentile, report, fmt } from './lib.js';
 
@@ -23,26 +28,100 @@ async function timeKubectlUntilReady(kubeconfig: string, cacheDir: string): Prom
   }
 }
 
-async function coldStart(): Promise<void> {
-  const measure = async (dataDir: string) => {
-    const t0 = performance.now();
-    const c = await startCluster({ dataDir });
-    await timeKubectlUntilReady(c.kubeconfig, tempDir('kc-'));
-    const ms = performance.now() - t0;
-    return { c, ms };
+/** A spawned process's output, and a promise for the first time it matches `re`. */
+function watchOutput(p: ReturnType<typeof spawn>): { out: () => string; until: (re: RegExp) => Promise<void> } {
+  let out = '';
+  const waiters: { re: RegExp; resolve: () => void }[] = [];
+  const on = (d: Buffer) => {
+    out += d.toString();
+    for (const w of [...waiters]) if (w.re.test(out)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
   };
-  const dir = tempDir();
-  const fresh = await measure(dir);
-  // Baseline: kubectl alone against the running server (its own process start + discovery).
-  const cache = tempDir('kc-');
-  const b0 = performance.now();
-  await timeKubectlUntilReady(fresh.c.kubeconfig, cache);
-  const baseline = performance.now() - b0;
-  await fresh.c.stop();
-  const again = await measure(dir);
-  await again.c.stop();
-  report('cold start, fresh data dir (launch → kubectl get nodes)', `${fmt(fresh.ms, 0)} ms`, `kubectl alone ${fmt(baseline, 0)} ms`, fresh.ms / baseline, '≤ 1000 ms', fresh.ms <= 1000);
-  report('cold start, existing data dir', `${fmt(again.ms, 0)} ms`, `kubectl alone ${fmt(baseline, 0)} ms`, again.ms / baseline, '≤ 1000 ms', again.ms <= 1000);
+  p.stdout?.on('data', on);
+  p.stderr?.on('data', on);
+  return { out: () => out, until: (re) => (re.test(out) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ re, resolve }))) };
+}
+
+/**
+ * Launches `skiff serve` on `dataDir` (spawned here rather than by startCluster, whose Docker
+ * subnet probe would be timed too) and times launch → `kubectl get nodes` lists the node.
+ * kubectl starts once the ready line is printed, as a user would.
+ */
+async function launchToNodes(dataDir: string): Promise<{ ms: number; readyMs: number; kubeconfig: string; stop: () => Promise<void> }> {
+  const name = `bc${randomBytes(3).toString('hex')}`;
+  const env = { ...process.env, SKIFF_CLUSTER_NAME: name, ...(dockerAvailable() ? { SKIFF_POD_SUBNET: freeSubnet() } : {}) };
+  trackCluster(name);
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  rmSync(kubeconfig, { force: true }); // the previous launch's (another port)
+  const t0 = performance.now();
+  const p = spawn(process.execPath, [join(ROOT, 'bin/skiff.js'), 'serve', '--data-dir', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const o = watchOutput(p);
+  const exited = new Promise<void>((r) => p.on('exit', () => r()));
+  await Promise.race([o.until(/Skiff API server: /), exited.then(() => Promise.reject(new Error(`skiff serve exited:\n${o.out()}`)))]);
+  const readyMs = performance.now() - t0;
+  await timeKubectlUntilReady(kubeconfig, tempDir('kc-'));
+  const ms = performance.now() - t0;
+  return {
+    ms,
+    readyMs,
+    kubeconfig,
+    async stop() {
+      p.kill('SIGTERM');
+      await exited;
+      if (dockerAvailable()) removeDockerObjects(name);
+    },
+  };
+}
+
+/** Baseline part 1: `node` launched → a bare HTTPS server (same key and certificate) listens. */
+async function bareHttpsStart(dataDir: string): Promise<number> {
+  const script = `const https = require('node:https'); const fs = require('node:fs');
+    const s = https.createServer({ key: fs.readFileSync(process.argv[1] + '/pki/apiserver.key'), cert: fs.readFileSync(process.argv[1] + '/pki/apiserver.crt') }, (q, r) => r.end('{}'));
+    s.listen(0, '127.0.0.1', () => { console.log('listening'); s.close(); });`;
+  const t0 = performance.now();
+  const p = spawn(process.execPath, ['-e', script, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await watchOutput(p).until(/listening/);
+  const ms = performance.now() - t0;
+  await new Promise((r) => p.on('exit', r));
+  return ms;
+}
+
+const median = (xs: number[]) => percentile(xs, 50);
+
+async function coldStart(): Promise<void> {
+  const N = 3;
+  const first: { ms: number; readyMs: number }[] = [];
+  const warm: { ms: number; readyMs: number }[] = [];
+  const kubectlAlone: number[] = [];
+  const nodeHttps: number[] = [];
+  const warmDir = tempDir();
+  for (let i = 0; i < N; i++) {
+    // First start: a fresh data dir every time (keys, certificates, a new store).
+    const dir = i === 0 ? warmDir : tempDir();
+    const f = await launchToNodes(dir);
+    first.push(f);
+    // Baselines, measured between the launches so that they see the same machine load.
+    const b0 = performance.now();
+    await timeKubectlUntilReady(f.kubeconfig, tempDir('kc-'));
+    kubectlAlone.push(performance.now() - b0);
+    await f.stop();
+    nodeHttps.push(await bareHttpsStart(dir));
+    if (dir !== warmDir) rmSync(dir, { recursive: true, force: true });
+  }
+  for (let i = 0; i < N; i++) {
+    // Warm start: the same data dir again (credentials and state exist).
+    const w = await launchToNodes(warmDir);
+    warm.push(w);
+    await w.stop();
+  }
+  rmSync(warmDir, { recursive: true, force: true });
+  const baseline = median(nodeHttps) + median(kubectlAlone);
+  const base = `node + bare HTTPS listening ${fmt(median(nodeHttps), 0)} ms + kubectl alone ${fmt(median(kubectlAlone), 0)} ms = ${fmt(baseline, 0)} ms`;
+  const line = (label: string, xs: { ms: number; readyMs: number }[]) => {
+    const ms = median(xs.map((x) => x.ms));
+    report(label, `${fmt(ms, 0)} ms median of ${xs.length} (${xs.map((x) => fmt(x.ms, 0)).join(', ')}; ready line at ${fmt(median(xs.map((x) => x.readyMs)), 0)} ms)`, base, ms / baseline, '≤ 1000 ms', ms <= 1000);
+  };
+  line('cold start, first start (fresh data dir) launch → kubectl get nodes', first);
+  line('cold start, warm start (existing data dir) launch → kubectl get nodes', warm);
 }
 
 function helloServer(c: Cluster): Promise<{ port: number; close: () => void }> {

@@ -16,6 +16,7 @@ Commands:
               --data-dir DIR   where state, credentials and kubeconfig live (default ~/.skiff)
               --port N         API server port on 127.0.0.1 (default 6443; 0 = any free port)
               --dashboard-port N  dashboard port on 127.0.0.1 (default 0 = any free port)
+              --no-dashboard   run the cluster only (no dashboard worker)
               --standby        also run standby scheduler/controller-manager replicas (leader election)
               --cluster-name N Docker labels and network name (default "skiff"; env SKIFF_CLUSTER_NAME);
                                two engines on one Docker need two names
@@ -110,6 +111,8 @@ async function serve(flags: Flags): Promise<number> {
   try {
     await engine.start();
   } catch (e) {
+    // Stopped by a signal during start-up: not a failure.
+    if (stopping) return exit;
     const err = e as NodeJS.ErrnoException;
     if ((e as { code?: string }).code === 'locked') console.error(`skiff: ${err.message} (is another \`skiff serve --data-dir ${dataDir}\` running?)`);
     else if (err.code === 'EADDRINUSE') console.error(`skiff: port ${port} is already in use (another skiff serve?). Pick one with --port.`);
@@ -121,6 +124,11 @@ async function serve(flags: Flags): Promise<number> {
   console.log(`Skiff API server: ${engine.server} (ready in ${Math.round(performance.now() - t0)} ms)`);
   console.log(`Kubeconfig: ${engine.kubeconfigPath}`);
   console.log(`Try: export KUBECONFIG=${engine.kubeconfigPath}; kubectl get nodes`);
+  if (flags['no-dashboard'] === true) return exit;
+  // The dashboard (a worker thread loading client-node, ~1 s of CPU) starts once the engine's
+  // own components are up, so it does not compete with the first kubectl requests.
+  await engine.componentsStarted;
+  if (stopping) return exit;
   const started = await startDashboardWorker({ bundledKubeconfig: engine.kubeconfigPath, port: typeof flags['dashboard-port'] === 'string' ? Number(flags['dashboard-port']) : 0 }).catch((e: Error) => {
     console.error(`skiff: dashboard not started: ${e.message}`);
   });

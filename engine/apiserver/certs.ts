@@ -2,17 +2,19 @@
  * Credentials for the API server, generated on first start and kept in the data dir: a cluster
  * CA, a serving certificate for 127.0.0.1/localhost/kubernetes.default.svc signed by it, and a
  * bearer token for the admin user. The kubeconfig written next to them (mode 0600) is how
- * kubectl and the dashboard reach the cluster. Keys come from Node's native crypto (fast);
- * node-forge only builds and signs the X.509 certificates.
+ * kubectl and the dashboard reach the cluster.
+ *
+ * Keys are EC P-256 from Node's native crypto (about a millisecond each; the RSA-2048 keys of
+ * earlier versions took 0.1–1 s and dominated a first start) and certificates are built by our
+ * own small DER writer (./x509.ts). kubectl (Go crypto/tls), client-node and browsers accept
+ * ECDSA certificates, as for kubeadm clusters created with ECDSA keys. Data dirs with RSA
+ * credentials keep working: files are only read, and an RSA CA can still sign a re-issued
+ * serving certificate.
  */
-import { generateKeyPair, randomBytes, timingSafeEqual, X509Certificate } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createPrivateKey, generateKeyPairSync, randomBytes, timingSafeEqual, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-
-// node-forge is only needed the first time (to create certificates): load it on demand.
-const forgeLib = (): typeof import('node-forge') => createRequire(import.meta.url)('node-forge') as typeof import('node-forge');
+import { createCertificate } from './x509.js';
 
 export interface Credentials {
   caCert: string;
@@ -30,25 +32,21 @@ const FILES = {
   token: 'pki/admin.token',
 } as const;
 
-/**
- * Loads the credentials from `dataDir`, creating whatever is missing. The two RSA keys are
- * generated in parallel on libuv's thread pool: a first start is dominated by key generation.
- */
+/** Loads the credentials from `dataDir`, creating whatever is missing. */
 export async function ensureCredentials(dataDir: string, extraIPs: string[] = []): Promise<Credentials> {
   mkdirSync(join(dataDir, 'pki'), { recursive: true, mode: 0o700 });
   const path = (k: keyof typeof FILES) => join(dataDir, FILES[k]);
   const needCA = !existsSync(path('caCert')) || !existsSync(path('caKey'));
   const needServing = needCA || !existsSync(path('serverCert')) || !existsSync(path('serverKey')) || !coversIPs(readFileSync(path('serverCert'), 'utf8'), extraIPs);
-  const [caPair, servingPair] = await Promise.all([needCA ? keyPair() : undefined, needServing ? keyPair() : undefined]);
-  if (caPair) {
-    const ca = makeCA(caPair);
+  if (needCA) {
+    const ca = makeCA(keyPair());
     writeSecret(path('caKey'), ca.key);
     writeSecret(path('caCert'), ca.cert);
   }
   const caCert = readFileSync(path('caCert'), 'utf8');
   const caKey = readFileSync(path('caKey'), 'utf8');
-  if (servingPair) {
-    const s = makeServing(servingPair, caCert, caKey, extraIPs);
+  if (needServing) {
+    const s = makeServing(keyPair(), caCert, caKey, extraIPs);
     writeSecret(path('serverKey'), s.key);
     writeSecret(path('serverCert'), s.cert);
   }
@@ -70,73 +68,42 @@ function coversIPs(certPem: string, ips: string[]): boolean {
 }
 
 interface KeyPair {
-  publicKey: string;
-  privateKey: string;
+  publicKey: KeyObject;
+  privateKey: KeyObject;
 }
 
-const generateKeyPairAsync = promisify(generateKeyPair);
-
-function keyPair(): Promise<KeyPair> {
-  return generateKeyPairAsync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  }) as Promise<KeyPair>;
+function keyPair(): KeyPair {
+  return generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 }
 
-function serial(): string {
-  // Positive 16-byte serial (leading bit cleared).
-  const b = randomBytes(16);
-  b[0] &= 0x7f;
-  return b.toString('hex');
+/** The private key as PEM: SEC1 "EC PRIVATE KEY", as kubeadm writes ECDSA keys. */
+function keyPem(k: KeyObject): string {
+  return k.export({ type: k.asymmetricKeyType === 'ec' ? 'sec1' : 'pkcs1', format: 'pem' }).toString();
 }
+
+// Back-dated a minute so a client whose clock is slightly behind still accepts the certificate.
+const notBefore = () => new Date(Date.now() - 60_000);
+const years = (n: number) => new Date(Date.now() + n * 365 * 24 * 3600_000);
 
 function makeCA(kp: KeyPair): { cert: string; key: string } {
-  const forge = forgeLib();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(kp.publicKey);
-  cert.serialNumber = serial();
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 10 * 365 * 24 * 3600_000);
-  const attrs = [{ name: 'commonName', value: 'skiff-ca' }];
-  cert.setSubject(attrs);
-  cert.setIssuer(attrs);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  cert.sign(forge.pki.privateKeyFromPem(kp.privateKey), forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: kp.privateKey };
+  const cert = createCertificate({ publicKey: kp.publicKey, signingKey: kp.privateKey, commonName: 'skiff-ca', serial: randomBytes(16), notBefore: notBefore(), notAfter: years(10), ca: true });
+  return { cert, key: keyPem(kp.privateKey) };
 }
 
 function makeServing(kp: KeyPair, caCertPem: string, caKeyPem: string, extraIPs: string[]): { cert: string; key: string } {
-  const forge = forgeLib();
-  const ca = forge.pki.certificateFromPem(caCertPem);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(kp.publicKey);
-  cert.serialNumber = serial();
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 5 * 365 * 24 * 3600_000);
-  cert.setSubject([{ name: 'commonName', value: 'kube-apiserver' }]);
-  cert.setIssuer(ca.subject.attributes);
-  const altNames: { type: number; value?: string; ip?: string }[] = [
-    { type: 2, value: 'localhost' },
-    { type: 2, value: 'kubernetes' },
-    { type: 2, value: 'kubernetes.default' },
-    { type: 2, value: 'kubernetes.default.svc' },
-    { type: 2, value: 'kubernetes.default.svc.cluster.local' },
-    { type: 7, ip: '127.0.0.1' },
-  ];
-  for (const ip of extraIPs) altNames.push({ type: 7, ip });
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames },
-  ]);
-  cert.sign(forge.pki.privateKeyFromPem(caKeyPem), forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: kp.privateKey };
+  const cert = createCertificate({
+    publicKey: kp.publicKey,
+    signingKey: createPrivateKey(caKeyPem),
+    issuer: { certDer: new X509Certificate(caCertPem).raw },
+    commonName: 'kube-apiserver',
+    serial: randomBytes(16),
+    notBefore: notBefore(),
+    notAfter: years(5),
+    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    ips: ['127.0.0.1', ...extraIPs],
+    serverAuth: true,
+  });
+  return { cert, key: keyPem(kp.privateKey) };
 }
 
 /** Writes a file readable only by its owner, atomically (write then rename). */

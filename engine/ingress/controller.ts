@@ -64,9 +64,15 @@ export class IngressController {
   constructor(private readonly o: IngressControllerOptions) {}
 
   async start(): Promise<void> {
+    if (this.stopped) return;
     this.ensureClass();
     const host = this.o.host ?? '127.0.0.1';
     const { server, port } = await listenWithFallback((s) => this.attach(s, 'http'), () => createHttpServer(), host, this.o.httpPort, 80, 8080);
+    // Stopped while binding (the engine stopping during start-up): close quietly, write nothing.
+    if (this.stopped) {
+      await new Promise<void>((r) => server.close(() => r()));
+      return;
+    }
     this.http = server;
     this.httpPort = port;
     if (port !== 80) console.log(`ingress: HTTP on 127.0.0.1:${port}`);
@@ -74,6 +80,7 @@ export class IngressController {
   }
 
   private ensureClass(): void {
+    if (this.stopped) return;
     const classes = this.o.client.resource('networking.k8s.io', 'IngressClass');
     if (classes.get(undefined, INGRESS_CLASS)) return;
     try {
@@ -137,6 +144,7 @@ export class IngressController {
   }
 
   private writeStatus(ing: KubeObject): void {
+    if (this.stopped) return;
     const want = this.statusFor();
     const cur = obj(obj(ing.status).loadBalancer).ingress;
     if (JSON.stringify(cur ?? []) === JSON.stringify(want)) return;

@@ -228,6 +228,8 @@ export class ServiceProxy implements Component, ServiceConnector {
 
   private async init(): Promise<void> {
     let docker = await this.dockerAccess();
+    // Stopped while Docker was being reached (a stop during start-up): write nothing more.
+    if (this.stopped) return;
     const ingress = this.startIngress();
     // Docker not up yet (the daemon starting with the desktop session): pods cannot run either;
     // keep the DNS VIP off for new pods and wait for it, as the kubelet does.
@@ -398,7 +400,7 @@ export class ServiceProxy implements Component, ServiceConnector {
   }
 
   private async startIngress(): Promise<void> {
-    if (this.opts.ingress === false) return;
+    if (this.opts.ingress === false || this.stopped) return;
     const cfg = this.opts.ingress ?? {};
     const ing = new IngressController({
       client: this.ctx.client,

@@ -1,6 +1,14 @@
 /**
  * End-to-end harness: runs a real `skiff serve` process on a fresh data dir and drives it with
  * the real kubectl (/usr/bin/kubectl, v1.32) through the kubeconfig it writes.
+ *
+ * Docker hygiene: every cluster a test starts has a unique name, and the harness remembers it
+ * until its containers and network are gone. Whatever way the test process ends — stop() in an
+ * `after`, a failed start, an uncaught error, SIGINT/SIGTERM from the test runner's timeout —
+ * an exit hook kills the engines still running and removes their Docker objects. Only `kill -9`
+ * of the test process escapes that: for it, each cluster is also recorded in the test run's
+ * directory (SKIFF_TEST_RUN_DIR, set by scripts/test.mjs), which the runner sweeps after every
+ * file and reports loudly.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +56,50 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
+// ---- Docker hygiene ----------------------------------------------------------------------
+
+/** Engines this process started and has not seen exit. */
+const liveEngines = new Set<ChildProcess>();
+/** Cluster names that may still have Docker objects (removed by removeDockerObjects). */
+const ownedClusters = new Set<string>();
+const runDir = process.env.SKIFF_TEST_RUN_DIR;
+
+/**
+ * Remembers a test cluster name until removeDockerObjects(name) runs; tests that make Docker
+ * objects without startCluster (an in-process Engine) call it too. `pid`: the engine process.
+ */
+export function trackCluster(name: string, pid?: number): void {
+  installExitHooks();
+  ownedClusters.add(name);
+  if (runDir) writeFileSync(join(runDir, `${name}.json`), JSON.stringify({ name, pid, testPid: process.pid, file: process.argv[1] }));
+}
+
+let hooksInstalled = false;
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  // 'exit' handlers must be synchronous: kill -9 the engines, then remove by label.
+  process.on('exit', () => {
+    for (const p of liveEngines) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    if (ownedClusters.size && dockerAvailable()) {
+      // A test that forgot to stop or destroy its cluster is a bug: say so, then clean up.
+      console.error(`[harness] removing Docker objects of test clusters left behind: ${[...ownedClusters].join(', ')}`);
+      for (const name of [...ownedClusters]) {
+        // Tell scripts/test.mjs: the file leaked (even though the leak is gone now).
+        if (runDir) writeFileSync(join(runDir, `${name}.leaked`), process.argv[1] ?? '');
+        removeDockerObjects(name);
+      }
+    }
+  });
+  // The test runner cancels a file that runs too long with a signal: clean up, then die as asked.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      process.exitCode = 128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1);
+      process.exit();
+    });
+  }
+}
+
 /** Starts `skiff serve` and resolves once it prints its ready line. */
 export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   const dataDir = opts.dataDir ?? tempDir();
@@ -59,11 +111,19 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SKIFF_CLUSTER_NAME: name, ...(opts.env ?? {}) },
   });
+  liveEngines.add(proc);
+  proc.on('exit', () => liveEngines.delete(proc));
+  trackCluster(name, proc.pid);
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const server = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`skiff serve did not become ready:\n${out}`)), 20_000);
+    const t = setTimeout(() => {
+      // Not ready in time (a loaded machine): this engine must not live on and fill Docker.
+      proc.kill('SIGKILL');
+      if (!opts.keepDocker && dockerAvailable()) removeDockerObjects(name);
+      reject(new Error(`skiff serve did not become ready:\n${out}`));
+    }, 20_000);
     const check = () => {
       const m = /Skiff API server: (https:\/\/\S+)/.exec(out);
       if (m) {
@@ -103,7 +163,13 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     async stop() {
       stopping = true;
       if (proc.exitCode === null) proc.kill('SIGTERM');
+      // An engine that does not stop is a bug, but it must not outlive the test either.
+      const killer = setTimeout(() => {
+        console.error(`skiff serve ${name} did not stop within 30 s of SIGTERM; killing it`);
+        proc.kill('SIGKILL');
+      }, 30_000);
       const code = await exited;
+      clearTimeout(killer);
       // Errors the engine survived are still bugs: surface them in the test log.
       for (const m of out.matchAll(/skiff: (uncaught exception|unhandled rejection): [^\n]*(\n\s+at [^\n]*)*/g)) console.error(m[0]);
       rmSync(cacheDir, { recursive: true, force: true });
@@ -143,20 +209,33 @@ export function writeTemp(name: string, content: string): string {
 }
 
 let dockerUp: boolean | undefined;
+/**
+ * Whether a Docker daemon answers. `docker version`, not `docker info`: info lists networks,
+ * and a daemon whose network controller is deadlocked (dockerd 20.10 before the fix of
+ * moby/moby#42545) never answers it — every test file would hang instead of failing.
+ */
 export function dockerAvailable(): boolean {
-  return (dockerUp ??= spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0);
+  return (dockerUp ??= spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { stdio: 'ignore', timeout: 20_000 }).status === 0);
 }
 
+/** A docker CLI call; throws if Docker does not answer in 2 minutes (rather than hang a test). */
 export function docker(args: string[]): string {
-  const r = spawnSync('docker', args, { encoding: 'utf8' });
+  const r = spawnSync('docker', args, { encoding: 'utf8', timeout: 120_000 });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw new Error(`docker ${args.join(' ')} did not answer in 2 minutes: is dockerd wedged? (try \`docker network ls\`; dockerd 20.10 before 20.10.27 can deadlock, moby/moby#42545)`);
   return (r.stdout ?? '').trim();
 }
 
-/** Removes a cluster's containers and network by label (the kubelet keeps them on purpose). */
+/**
+ * Removes a cluster's containers and networks by label (the kubelet keeps them on purpose),
+ * and forgets the cluster. The network is also removed by its usual name (`skiff-<name>`).
+ */
 export function removeDockerObjects(name: string): void {
   const ids = docker(['ps', '-aq', '--filter', `label=io.skiff.cluster=${name}`]).split('\n').filter(Boolean);
-  if (ids.length) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
-  spawnSync('docker', ['network', 'rm', `skiff-${name}`], { stdio: 'ignore' });
+  if (ids.length) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore', timeout: 120_000 });
+  const nets = docker(['network', 'ls', '-q', '--filter', `label=io.skiff.cluster=${name}`]).split('\n').filter(Boolean);
+  spawnSync('docker', ['network', 'rm', ...new Set([...nets, `skiff-${name}`])], { stdio: 'ignore', timeout: 120_000 });
+  ownedClusters.delete(name);
+  if (runDir) rmSync(join(runDir, `${name}.json`), { force: true });
 }
 
 /**

@@ -26,6 +26,7 @@ import type { ServiceProxy } from '../../engine/proxy/proxy.js';
 import type { DockerRuntime } from '../../engine/kubelet/runtime/docker.js';
 import { CLASS_IN, TYPE, decode, encode } from '../../engine/dns/message.js';
 import { podDnsConfig } from '../../engine/network.js';
+import { freeSubnet, removeDockerObjects, trackCluster } from './harness.js';
 
 const dockerOk = process.platform === 'linux' && spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0 && spawnSync('docker', ['image', 'inspect', 'skiff-test/busybox:1'], { stdio: 'ignore' }).status === 0;
 
@@ -134,13 +135,16 @@ describe('network data path on Docker', { skip: !dockerOk && 'needs Linux Docker
   const clusterIP = (name: string, namespace = ns) => (svcs().get(namespace, name)?.spec as { clusterIP: string }).clusterIP;
 
   before(async () => {
-    // Ranges of our own (Docker refuses overlapping networks; pick again on a clash).
-    const a = 100 + Math.floor(Math.random() * 100);
-    process.env.SKIFF_POD_SUBNET = `10.${a}.${Math.floor(Math.random() * 250)}.0/24`;
-    process.env.SKIFF_SERVICE_CIDR = `10.${a + 1}.${Math.floor(Math.random() * 250)}.0/24`;
+    // Ranges of our own: a pod subnet no Docker network uses now (Docker refuses overlapping
+    // networks, and a random pick could clash with another test cluster's), a service range
+    // next to it (service IPs are never a Docker network).
+    process.env.SKIFF_POD_SUBNET = freeSubnet();
+    process.env.SKIFF_SERVICE_CIDR = `10.${60 + Math.floor(Math.random() * 40)}.${Math.floor(Math.random() * 250)}.0/24`;
     process.env.SKIFF_NETWORK_NAME = `skiff-${cluster}`;
     process.env.SKIFF_INGRESS_HTTP_PORT = '0';
     dataDir = mkdtempSync(join(tmpdir(), 'skiff-netd-'));
+    // Containers and the network below carry this cluster's label: cleaned up even if the file dies.
+    trackCluster(cluster);
     const { Engine } = await import('../../engine/engine.js');
     const { ServiceProxy } = await import('../../engine/proxy/proxy.js');
     const { DockerRuntime } = await import('../../engine/kubelet/runtime/docker.js');
@@ -168,6 +172,8 @@ describe('network data path on Docker', { skip: !dockerOk && 'needs Linux Docker
     await proxy?.stop();
     await engine?.stop();
     await rt?.removeNetwork(`skiff-${cluster}`).catch(() => undefined);
+    // Whatever else carries the cluster's label (and forget the cluster: it is clean).
+    removeDockerObjects(cluster);
     upstream?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { KUBECTL, dockerAvailable, eventually, startCluster, tempDir, type Cluster } from './harness.js';
+import { KUBECTL, dockerAvailable, eventually, freeSubnet, startCluster, tempDir, type Cluster } from './harness.js';
 import { removeDockerObjects } from './kubelet-cluster.js';
 
 const BUSYBOX = 'skiff-test/busybox:1';
@@ -76,7 +76,9 @@ function background(c: Cluster, args: string[], pattern: RegExp): Promise<{ port
 describe('Services, DNS, NetworkPolicy and Ingress through kubectl', { skip: !dockerAvailable() && 'Docker is not available' }, () => {
   let c: Cluster;
   const name = `nw${randomBytes(3).toString('hex')}`;
-  const subnet = `10.${128 + (randomBytes(1)[0] % 112)}.0.0/16`;
+  // A /16 no Docker network uses now: a random pick could overlap another test cluster's
+  // network, which Docker refuses ("pool overlaps"), and no pod would ever start.
+  const subnet = dockerAvailable() ? freeSubnet() : '10.200.0.0/16';
   const dataDir = tempDir('skiff-network-');
   const bg: ChildProcess[] = [];
 
@@ -91,12 +93,20 @@ describe('Services, DNS, NetworkPolicy and Ingress through kubectl', { skip: !do
       .filter((l) => l.endsWith('|'))
       .map((l) => l.slice(0, -1))
       .sort();
-  const ready = async (label: string, n: number) =>
-    eventually(async () => {
-      const out = await c.k(['get', 'pods', '-l', label, '-o', 'jsonpath={range .items[*]}{.metadata.deletionTimestamp}{"|"}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
-      const live = out.split('\n').filter((l) => l && !l.startsWith('2'));
-      return live.length === n && live.every((l) => l === '|True');
-    }, 90_000);
+  const ready = async (label: string, n: number) => {
+    try {
+      return await eventually(async () => {
+        const out = await c.k(['get', 'pods', '-l', label, '-o', 'jsonpath={range .items[*]}{.metadata.deletionTimestamp}{"|"}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
+        const live = out.split('\n').filter((l) => l && !l.startsWith('2'));
+        return live.length === n && live.every((l) => l === '|True');
+      }, 90_000);
+    } catch (e) {
+      // Say why (a setup timeout once gave nothing to go on): pods, events, the engine's log.
+      const pods = await c.kubectl(['get', 'pods', '-o', 'wide']);
+      const events = await c.kubectl(['get', 'events', '--sort-by=.lastTimestamp']);
+      throw new Error(`${(e as Error).message}: pods ${label} not Ready\n${pods.stdout}${pods.stderr}\n${events.stdout.split('\n').slice(-30).join('\n')}\n--- engine output (tail) ---\n${c.output().slice(-4000)}`);
+    }
+  };
 
   before(async () => {
     c = await startCluster({ dataDir, env: { SKIFF_CLUSTER_NAME: name, SKIFF_POD_SUBNET: subnet, SKIFF_INGRESS_HTTP_PORT: '0' } });

@@ -45,6 +45,21 @@ describe('service account tokens', () => {
     assert.equal(new TokenIssuer(generateKeyPairSync('rsa', { modulusLength: 1024, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey).verify(token, clock.now()), undefined, 'another key');
   });
 
+  it('signs ES256 (raw r||s, 64 bytes) with the EC P-256 keys Skiff generates', () => {
+    const clock = new FakeClock();
+    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1', privateKeyEncoding: { type: 'sec1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const issuer = new TokenIssuer(ec.privateKey);
+    const { token } = issuer.issue({ namespace: 'ns', name: 'sa', uid: 'u1', seconds: 3600, now: clock.now() });
+    const [head, , sig] = token.split('.');
+    assert.deepEqual(JSON.parse(Buffer.from(head, 'base64url').toString()), { alg: 'ES256', kid: issuer.keyId });
+    assert.equal(Buffer.from(sig, 'base64url').length, 64);
+    assert.ok(issuer.verify(token, clock.now()));
+    assert.ok(issuer.verify(issuer.issueLegacy('ns', 'sa', 'u1', 's'), clock.now()));
+    assert.equal(issuer.verify(token.slice(0, -4) + 'AAAA', clock.now()), undefined, 'bad signature');
+    // A token of the RSA issuer is not accepted by the EC one (alg and key differ).
+    assert.equal(issuer.verify(new TokenIssuer(privateKey).issue({ namespace: 'ns', name: 'sa', uid: 'u1', seconds: 60, now: clock.now() }).token, clock.now()), undefined);
+  });
+
   it('authenticates the admin token and live service account tokens only', () => {
     const { auth, rest, def, sa } = env();
     assert.equal(auth.authenticator.authenticate(bearer('admin-secret')), ADMIN);

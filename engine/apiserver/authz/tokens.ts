@@ -11,6 +11,8 @@
  *   while the Secret exists and still holds the token.
  *
  * The key id (`kid`) is the unpadded base64url SHA-256 of the public key's DER SPKI, as upstream.
+ * An EC P-256 key (what Skiff generates now) signs ES256, as upstream does for ECDSA keys; the
+ * RSA keys of older data dirs keep signing RS256.
  */
 import { createHash, createPrivateKey, createPublicKey, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 
@@ -61,17 +63,20 @@ export class TokenIssuer {
   private readonly privateKey: KeyObject;
   private readonly publicKey: KeyObject;
   readonly keyId: string;
+  /** JWS algorithm: RS256 for RSA keys, ES256 for P-256 keys (signature as raw r‖s, RFC 7518 §3.4). */
+  readonly alg: 'RS256' | 'ES256';
 
   constructor(privateKeyPem: string) {
     this.privateKey = createPrivateKey(privateKeyPem);
     this.publicKey = createPublicKey(this.privateKey);
     this.keyId = b64url(createHash('sha256').update(this.publicKey.export({ type: 'spki', format: 'der' })).digest());
+    this.alg = this.privateKey.asymmetricKeyType === 'ec' ? 'ES256' : 'RS256';
   }
 
   private signJwt(claims: object): string {
-    const head = b64url(JSON.stringify({ alg: 'RS256', kid: this.keyId }));
+    const head = b64url(JSON.stringify({ alg: this.alg, kid: this.keyId }));
     const body = b64url(JSON.stringify(claims));
-    const sig = sign('RSA-SHA256', Buffer.from(`${head}.${body}`), this.privateKey);
+    const sig = sign('sha256', Buffer.from(`${head}.${body}`), { key: this.privateKey, dsaEncoding: 'ieee-p1363' });
     return `${head}.${body}.${b64url(sig)}`;
   }
 
@@ -127,8 +132,8 @@ export class TokenIssuer {
     } catch {
       return undefined;
     }
-    if (header.alg !== 'RS256' || (header.kid !== undefined && header.kid !== this.keyId)) return undefined;
-    const ok = verify('RSA-SHA256', Buffer.from(`${parts[0]}.${parts[1]}`), this.publicKey, Buffer.from(parts[2], 'base64url'));
+    if (header.alg !== this.alg || (header.kid !== undefined && header.kid !== this.keyId)) return undefined;
+    const ok = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), { key: this.publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(parts[2], 'base64url'));
     if (!ok) return undefined;
     if (claims.iss === LEGACY_ISSUER) return claims as unknown as LegacyClaims;
     if (claims.iss !== ISSUER) return undefined;
