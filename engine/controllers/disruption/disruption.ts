@@ -3,7 +3,7 @@
  * status of each policy/v1 PodDisruptionBudget — how many selected pods are healthy
  * (currentHealthy), how many must stay so (desiredHealthy), how many the owning controllers
  * expect (expectedPods), and so how many may be disrupted now (disruptionsAllowed), with the
- * DisruptionAllowed condition. The eviction subresource (eviction.ts) spends that allowance
+ * DisruptionAllowed condition. The eviction subresource (engine/apiserver/eviction.ts) spends that allowance
  * and records each evicted pod in status.disruptedPods; this controller forgets entries whose
  * pod is gone or which are older than two minutes (the eviction never happened).
  *
@@ -17,7 +17,6 @@
 import type { EngineContext } from '../../component.js';
 import type { KubeObject } from '../../api/types.js';
 import { clone, isPlainObject } from '../../api/types.js';
-import { fromLabelSelector, matchesLabels, type LabelSelectorObject } from '../../api/selectors.js';
 import { canonical } from '../../apiserver/rest.js';
 import type { ResourceClient } from '../../client/client.js';
 import { keyOf, splitKey, type Informer } from '../../client/informer.js';
@@ -26,27 +25,14 @@ import { sharedInformers } from '../shared/informers.js';
 import { scaledValue } from '../shared/intstr.js';
 import { getControllerOf, groupOf } from '../shared/ownerrefs.js';
 import { isPodReady, type Pod } from '../shared/pods.js';
+import { pdbSelects as selects, type PodDisruptionBudget } from '../../api/resources/policy.js';
 
 /** upstream DeletionTimeout: an eviction not followed by a deletion within this is forgotten. */
 export const DELETION_TIMEOUT_MS = 2 * 60_000;
 
-export interface PodDisruptionBudget extends KubeObject {
-  spec?: {
-    minAvailable?: number | string;
-    maxUnavailable?: number | string;
-    selector?: LabelSelectorObject | null;
-    unhealthyPodEvictionPolicy?: 'IfHealthyBudget' | 'AlwaysAllow' | string;
-  };
-  status?: {
-    observedGeneration?: number;
-    disruptedPods?: Record<string, string>;
-    disruptionsAllowed?: number;
-    currentHealthy?: number;
-    desiredHealthy?: number;
-    expectedPods?: number;
-    conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; observedGeneration?: number }[];
-  };
-}
+// The PodDisruptionBudget type lives with the API (engine/api/resources/policy.ts); the eviction
+// subresource (engine/apiserver/eviction.ts) reads it too.
+export type { PodDisruptionBudget } from '../../api/resources/policy.js';
 
 /** The ResourceDef the registry needs to serve PodDisruptionBudgets (see the report). */
 export const PDB_RESOURCE = {
@@ -246,11 +232,6 @@ export class DisruptionController {
   }
 }
 
-/** Whether the budget selects the pod (a null selector selects nothing, an empty one all). */
-export function selects(pdb: PodDisruptionBudget, pod: Pod): boolean {
-  const sel = fromLabelSelector(pdb.spec?.selector ?? null);
-  return sel !== null && matchesLabels(sel, pod.metadata.labels);
-}
 
 /** countHealthyPods: Ready, not being deleted, not just evicted. */
 export function countHealthy(pods: Pod[], disrupted: Record<string, string>, nowMs: number): number {

@@ -36,70 +36,16 @@ import { sharedInformers } from '../shared/informers.js';
 import type { Pod } from '../shared/pods.js';
 import { parseGoDuration } from '../cronjob/cron.js';
 import { MetricsError, rawResourceReplicas, resourceReplicas, type PodMetrics } from './replicas.js';
+import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus, ScalingRules, HPACondition } from '../../api/resources/autoscaling.js';
+
+// The API types live with the API (engine/api/resources/autoscaling.ts); re-exported for this folder's users.
+export type { HorizontalPodAutoscaler, MetricSpec, MetricStatus, MetricTarget, ScalingPolicy, ScalingRules, HPACondition } from '../../api/resources/autoscaling.js';
 
 /** --horizontal-pod-autoscaler-sync-period. */
 export const RESYNC_MS = 15_000;
 /** --horizontal-pod-autoscaler-downscale-stabilization. */
 export const DOWNSCALE_STABILIZATION_MS = 5 * 60_000;
 export const DEFAULT_CPU_UTILIZATION = 80;
-
-export interface MetricTarget {
-  type: 'Utilization' | 'AverageValue' | 'Value' | string;
-  averageUtilization?: number;
-  averageValue?: string | number;
-  value?: string | number;
-}
-
-export interface MetricSpec {
-  type: 'Resource' | 'ContainerResource' | 'Pods' | 'Object' | 'External' | string;
-  resource?: { name: string; target: MetricTarget };
-  containerResource?: { name: string; container: string; target: MetricTarget };
-  [k: string]: unknown;
-}
-
-export interface ScalingPolicy {
-  type: 'Pods' | 'Percent' | string;
-  value: number;
-  periodSeconds: number;
-}
-
-export interface ScalingRules {
-  stabilizationWindowSeconds?: number;
-  selectPolicy?: 'Max' | 'Min' | 'Disabled' | string;
-  policies?: ScalingPolicy[];
-}
-
-export interface HPACondition {
-  type: string;
-  status: string;
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
-}
-
-export interface MetricStatus {
-  type: string;
-  resource?: { name: string; current: { averageUtilization?: number; averageValue?: string } };
-  containerResource?: { name: string; container: string; current: { averageUtilization?: number; averageValue?: string } };
-}
-
-export interface HorizontalPodAutoscaler extends KubeObject {
-  spec?: {
-    scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string };
-    minReplicas?: number;
-    maxReplicas?: number;
-    metrics?: MetricSpec[];
-    behavior?: { scaleUp?: ScalingRules; scaleDown?: ScalingRules };
-  };
-  status?: {
-    observedGeneration?: number;
-    lastScaleTime?: string;
-    currentReplicas?: number;
-    desiredReplicas?: number;
-    currentMetrics?: MetricStatus[];
-    conditions?: HPACondition[];
-  };
-}
 
 /** The default scale-up / scale-down rules (GenerateHPAScaleUpRules / ScaleDownRules). */
 export function scaleUpRules(r: ScalingRules | undefined): Required<ScalingRules> {
