@@ -19,8 +19,8 @@ import type { ResourceRoute } from './server.js';
 import type { Auth } from './authz/index.js';
 import { userOf } from './authz/user.js';
 import { Client } from '../client/client.js';
-import { checkEviction } from '../controllers/disruption/eviction.js';
-import type { Pod } from '../controllers/shared/pods.js';
+import { checkEviction } from './eviction.js';
+import type { Pod } from '../api/resources/pod.js';
 
 type Obj = Record<string, unknown>;
 

@@ -283,4 +283,60 @@ describe('core controllers with kubectl', () => {
     const gone = await c.kubectl(['get', 'ns', 'doomed']);
     assert.match(gone.stderr, /NotFound/);
   });
+
+  // A CRD created after the cluster started: the garbage collector picks up its kind at run time
+  // (upstream resyncs its monitors on discovery changes), and the namespace controller deletes
+  // its objects with their namespace.
+  const gadgetCRD = JSON.stringify({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'gadgets.e2e.skiff.dev' },
+    spec: {
+      group: 'e2e.skiff.dev',
+      scope: 'Namespaced',
+      names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  });
+  const gadget = (name: string, owner?: Obj & { apiVersion?: unknown; kind?: unknown }, ns = 'default') =>
+    JSON.stringify({
+      apiVersion: 'e2e.skiff.dev/v1',
+      kind: 'Gadget',
+      metadata: { name, namespace: ns, ...(owner ? { ownerReferences: [{ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, blockOwnerDeletion: true }] } : {}) },
+      spec: { size: 1 },
+    });
+
+  it('custom resources of a CRD created after start are garbage-collected (background) when their owner goes', async () => {
+    await c.k(['apply', '-f', writeTemp('gadget-crd.json', gadgetCRD)]);
+    await c.k(['wait', '--for', 'condition=established', '--timeout=20s', 'crd/gadgets.e2e.skiff.dev']);
+    await c.k(['create', 'configmap', 'gadget-owner', '--from-literal=a=b']);
+    const owner = await json(['get', 'configmap', 'gadget-owner']);
+    await c.k(['create', '-f', writeTemp('gadget1.json', gadget('g1', owner))]);
+    await c.k(['create', '-f', writeTemp('gadget-free.json', gadget('g-free'))]);
+    assert.match(await c.k(['get', 'gadgets']), /^g1\s/m);
+    await c.k(['delete', 'configmap', 'gadget-owner']);
+    await eventually(async () => (await c.kubectl(['get', 'gadget', 'g1'])).code !== 0);
+    assert.match((await c.kubectl(['get', 'gadget', 'g1'])).stderr, /NotFound/);
+    assert.match(await c.k(['get', 'gadget', 'g-free']), /^g-free\s/m, 'a custom resource without owner stays');
+  });
+
+  it('kubectl delete --cascade=foreground of a custom resource owner removes its dependents first', async () => {
+    const owner = await json(['get', 'gadget', 'g-free']);
+    const dep = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owned-by-gadget', ownerReferences: [{ apiVersion: 'e2e.skiff.dev/v1', kind: 'Gadget', name: 'g-free', uid: owner.metadata.uid, blockOwnerDeletion: true }] }, data: { a: 'b' } };
+    await c.k(['create', '-f', writeTemp('owned-by-gadget.json', JSON.stringify(dep))]);
+    const r = await c.kubectl(['delete', 'gadget', 'g-free', '--cascade=foreground', '--timeout=60s'], { timeoutMs: 70_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /gadget\.e2e\.skiff\.dev "g-free" deleted/);
+    assert.equal((await c.kubectl(['get', 'configmap', 'owned-by-gadget'])).code, 1, 'the dependent went first');
+    assert.equal((await c.kubectl(['get', 'gadget', 'g-free'])).code, 1);
+  });
+
+  it('kubectl delete ns deletes the custom resources in it', async () => {
+    await c.k(['create', 'ns', 'gadget-ns']);
+    await c.k(['create', '-f', writeTemp('gadget-ns.json', gadget('g-ns', undefined, 'gadget-ns'))]);
+    const r = await c.kubectl(['delete', 'ns', 'gadget-ns', '--timeout=60s'], { timeoutMs: 70_000 });
+    assert.equal(r.code, 0, r.stderr);
+    await eventually(async () => (await c.kubectl(['get', 'ns', 'gadget-ns'])).code !== 0);
+    assert.deepEqual((await json<{ items: Obj[] }>(['get', 'gadgets', '-A'])).items.map((g) => g.metadata.name), []);
+  });
 });

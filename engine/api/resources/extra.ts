@@ -11,8 +11,7 @@ import type { KubeObject, StatusCause } from '../types.js';
 import { isPlainObject } from '../types.js';
 import type { ResourceDef } from '../registry.js';
 import { invalidValue, required } from '../validation.js';
-import { hpaV1ToV2, hpaV2ToV1, type HPAv1 } from '../../controllers/horizontalpodautoscaler/convert.js';
-import type { HorizontalPodAutoscaler } from '../../controllers/horizontalpodautoscaler/horizontal.js';
+import { hpaV1ToV2, hpaV2ToV1, type HPAv1, type HorizontalPodAutoscaler } from './autoscaling.js';
 import { defaultCRD, validateCRD } from './crd.js';
 
 type Obj = Record<string, unknown>;

@@ -25,9 +25,8 @@ import { canonical } from '../../apiserver/rest.js';
 import type { ResourceClient } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { keyOf, splitKey } from '../../client/informer.js';
-import { Recorder, type EventRecorder } from '../../events/recorder.js';
-import { QueueWorker, isAlreadyExists, isNamespaceTerminating, isNotFound, metaTime, parseTime } from '../shared/controller.js';
-import { sharedInformers } from '../shared/informers.js';
+import type { EventRecorder } from '../../events/recorder.js';
+import { Controller, isAlreadyExists, isNamespaceTerminating, isNotFound, metaTime, parseTime, startDeferred } from '../shared/controller.js';
 import { getControllerOf, newControllerRef, refersTo } from '../shared/ownerrefs.js';
 import { finishedCondition, isJobFinished, type Job, type JobSpec } from '../job/types.js';
 import { CronError, isValidTimeZone, parseSchedule, Zone, type Schedule } from './cron.js';
@@ -66,40 +65,26 @@ export interface CronJobControllerOptions {
 /** Upstream's nextScheduleTimeDuration slack. */
 const NEXT_SCHEDULE_DELTA_MS = 100;
 
-export class CronJobController {
-  readonly worker: QueueWorker;
+export class CronJobController extends Controller {
   private readonly recorder: EventRecorder;
-  private readonly ownRecorder: Recorder | undefined;
   private cjInformer!: Informer<CronJob>;
   private jobInformer!: Informer<Job>;
   private readonly cjClient: ResourceClient<CronJob>;
   private readonly jobClient: ResourceClient<Job>;
   private readonly defaultTimeZone: string | undefined;
-  private startTimer: NodeJS.Immediate | undefined;
-  private started = false;
-  /** Seam: re-sync a key after a delay (tests record instead of waiting). */
-  requeueAfter: (key: string, ms: number) => void;
 
-  constructor(
-    private readonly ctx: EngineContext,
-    opts: CronJobControllerOptions = {},
-  ) {
-    if (opts.recorder) this.recorder = opts.recorder;
-    else this.recorder = this.ownRecorder = new Recorder(ctx.client, { component: 'cronjob-controller', clock: ctx.clock });
+  constructor(ctx: EngineContext, opts: CronJobControllerOptions = {}) {
+    super(ctx, 'cronjob-controller');
+    this.recorder = this.recorderFor('cronjob-controller', opts.recorder);
     const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
     this.defaultTimeZone = opts.defaultTimeZone ?? (local && isValidTimeZone(local) ? local : undefined);
-    this.worker = new QueueWorker('cronjob-controller', (key) => this.sync(key));
     this.cjClient = ctx.client.resource<CronJob>('batch', 'CronJob');
     this.jobClient = ctx.client.resource<Job>('batch', 'Job');
-    this.requeueAfter = (key, ms) => this.worker.queue.addAfter(key, ms);
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const f = sharedInformers(this.ctx);
-    this.cjInformer = f.informer<CronJob>('batch', 'CronJob');
-    this.jobInformer = f.informer<Job>('batch', 'Job');
+  protected register(): void {
+    this.cjInformer = this.informer<CronJob>('batch', 'CronJob');
+    this.jobInformer = this.informer<Job>('batch', 'Job');
     this.cjInformer.addHandler({
       add: (cj) => this.worker.enqueue(keyOf(cj)),
       // A new schedule or zone: the sync arms a timer for it (an earlier pending one just fires
@@ -114,30 +99,6 @@ export class CronJobController {
       if (cj && cj.metadata.uid === ref.uid) this.worker.enqueue(keyOf(cj));
     };
     this.jobInformer.addHandler({ add: jobChanged, update: (_o, j) => jobChanged(j), delete: jobChanged });
-    f.start();
-  }
-
-  run(workers = 1): void {
-    this.start();
-    this.worker.run(workers);
-  }
-
-  runDeferred(): void {
-    this.startTimer = setImmediate(() => {
-      this.startTimer = undefined;
-      this.run();
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.startTimer) clearImmediate(this.startTimer);
-    await this.worker.stop();
-    if (this.started) sharedInformers(this.ctx).release(this.cjInformer, this.jobInformer);
-    this.ownRecorder?.stop();
-  }
-
-  drain(): Promise<number> {
-    return this.worker.drain();
   }
 
   /** The zone a CronJob's schedule is read in. */
@@ -422,7 +383,5 @@ export function mostRecentScheduleTime(
 
 /** controller-manager entry point: `cronjob`. */
 export function startCronJobController(ctx: EngineContext): { stop(): Promise<void> } {
-  const c = new CronJobController(ctx);
-  c.runDeferred();
-  return c;
+  return startDeferred(new CronJobController(ctx));
 }

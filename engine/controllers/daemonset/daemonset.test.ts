@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/types.js';
-import { markPodsReady, newTestEnv, settle, setPodStatus, type TestEnv } from '../shared/testing.js';
+import { markPodsReady, newTestEnv, rejectCreatesLikeQuota, settle, setPodStatus, type TestEnv } from '../shared/testing.js';
 import type { Pod } from '../shared/pods.js';
 import type { ControllerRevision } from '../statefulset/history.js';
 import { DaemonSetController } from './daemonset.js';
@@ -79,6 +79,26 @@ describe('DaemonSet controller', () => {
   afterEach(async () => {
     await c.stop();
     env.close();
+  });
+
+  it('a pod create refused by admission (403, as ResourceQuota): Warning FailedCreate "Error creating: <message>"', async () => {
+    create(env, newNode('n1'));
+    const quota = rejectCreatesLikeQuota(env);
+    create(env, newDaemonSet('agent'));
+    await settle(c);
+    assert.equal(live(env).length, 0);
+    const failed = env.recorder.events.filter((e) => e.reason === 'FailedCreate');
+    assert.ok(failed.length > 0);
+    for (const e of failed) {
+      assert.equal(e.type, 'Warning');
+      assert.equal(e.object, 'agent');
+      assert.ok(quota.messages.map((m) => `Error creating: ${m}`).includes(e.message), e.message);
+    }
+    assert.match(failed[0].message, /^Error creating: pods "agent-[a-z0-9]{5}" is forbidden: exceeded quota: /);
+    quota.on = false;
+    c.worker.enqueue('default/agent');
+    await settle(c);
+    assert.equal(live(env).length, 1);
   });
 
   it('one pod per node, pinned by node affinity, with the daemon tolerations', async () => {

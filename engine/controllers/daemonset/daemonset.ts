@@ -18,18 +18,16 @@
  * Expectations stop a stale cache from creating or deleting twice.
  */
 import type { EngineContext } from '../../component.js';
-import type { KubeObject } from '../../api/types.js';
 import { clone } from '../../api/types.js';
 import { fromLabelSelector, matchesLabels } from '../../api/selectors.js';
 import { canonical } from '../../apiserver/rest.js';
 import type { ResourceClient } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { keyOf, splitKey } from '../../client/informer.js';
-import { Recorder, type EventRecorder } from '../../events/recorder.js';
-import { QueueWorker, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../shared/controller.js';
+import type { EventRecorder } from '../../events/recorder.js';
+import { Controller, isAlreadyExists, isNamespaceTerminating, isNotFound, startDeferred } from '../shared/controller.js';
 import { ControllerExpectations } from '../shared/expectations.js';
 import { computeHash } from '../shared/hash.js';
-import { sharedInformers } from '../shared/informers.js';
 import { scaledValue } from '../shared/intstr.js';
 import { claimObjects, getControllerOf, newControllerRef, recheckOwner, refersTo } from '../shared/ownerrefs.js';
 import { isPodAvailable, isPodReady, msUntilAvailable, type Pod } from '../shared/pods.js';
@@ -65,11 +63,9 @@ export interface DaemonSetControllerOptions {
   bindDirectly?: boolean;
 }
 
-export class DaemonSetController {
-  readonly worker: QueueWorker;
+export class DaemonSetController extends Controller {
   readonly expectations: ControllerExpectations;
   private readonly recorder: EventRecorder;
-  private readonly ownRecorder: Recorder | undefined;
   private readonly bindDirectly: boolean;
   private dsInformer!: Informer<DaemonSet>;
   private podInformer!: Informer<Pod>;
@@ -80,34 +76,22 @@ export class DaemonSetController {
   private readonly revClient: ResourceClient<ControllerRevision>;
   /** Failed-pod backoff per `<ds key>/<node>`: current delay and when it was last raised. */
   private readonly failedBackoff = new Map<string, { delay: number; last: number }>();
-  private startTimer: NodeJS.Immediate | undefined;
-  private started = false;
-  /** Seam: re-sync a key after a delay. */
-  requeueAfter: (key: string, ms: number) => void;
 
-  constructor(
-    private readonly ctx: EngineContext,
-    opts: DaemonSetControllerOptions = {},
-  ) {
-    if (opts.recorder) this.recorder = opts.recorder;
-    else this.recorder = this.ownRecorder = new Recorder(ctx.client, { component: 'daemonset-controller', clock: ctx.clock });
+  constructor(ctx: EngineContext, opts: DaemonSetControllerOptions = {}) {
+    super(ctx, 'daemonset-controller');
+    this.recorder = this.recorderFor('daemonset-controller', opts.recorder);
     this.bindDirectly = opts.bindDirectly ?? false;
     this.expectations = new ControllerExpectations(ctx.clock);
-    this.worker = new QueueWorker('daemonset-controller', (key) => this.sync(key));
     this.dsClient = ctx.client.resource<DaemonSet>('apps', 'DaemonSet');
     this.podClient = ctx.client.resource<Pod>('', 'Pod');
     this.revClient = ctx.client.resource<ControllerRevision>('apps', 'ControllerRevision');
-    this.requeueAfter = (key, ms) => this.worker.queue.addAfter(key, ms);
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const f = sharedInformers(this.ctx);
-    this.dsInformer = f.informer<DaemonSet>('apps', 'DaemonSet');
-    this.podInformer = f.informer<Pod>('', 'Pod');
-    this.nodeInformer = f.informer<Node>('', 'Node');
-    this.revInformer = f.informer<ControllerRevision>('apps', 'ControllerRevision');
+  protected register(): void {
+    this.dsInformer = this.informer<DaemonSet>('apps', 'DaemonSet');
+    this.podInformer = this.informer<Pod>('', 'Pod');
+    this.nodeInformer = this.informer<Node>('', 'Node');
+    this.revInformer = this.informer<ControllerRevision>('apps', 'ControllerRevision');
     this.dsInformer.addHandler({
       add: (ds) => this.enqueue(ds),
       update: (_o, ds) => this.enqueue(ds),
@@ -129,34 +113,6 @@ export class DaemonSetController {
       },
       delete: () => this.enqueueAll(),
     });
-    f.start();
-  }
-
-  run(workers = 1): void {
-    this.start();
-    this.worker.run(workers);
-  }
-
-  runDeferred(): void {
-    this.startTimer = setImmediate(() => {
-      this.startTimer = undefined;
-      this.run();
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.startTimer) clearImmediate(this.startTimer);
-    await this.worker.stop();
-    if (this.started) sharedInformers(this.ctx).release(this.dsInformer, this.podInformer, this.nodeInformer, this.revInformer);
-    this.ownRecorder?.stop();
-  }
-
-  drain(): Promise<number> {
-    return this.worker.drain();
-  }
-
-  private enqueue(o: KubeObject): void {
-    this.worker.enqueue(keyOf(o));
   }
 
   private enqueueAll(): void {
@@ -692,7 +648,5 @@ function nodeChanged(a: Node, b: Node): boolean {
 
 /** controller-manager entry point: `daemonset`. */
 export function startDaemonSetController(ctx: EngineContext): { stop(): Promise<void> } {
-  const c = new DaemonSetController(ctx);
-  c.runDeferred();
-  return c;
+  return startDeferred(new DaemonSetController(ctx));
 }

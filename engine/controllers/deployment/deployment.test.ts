@@ -6,7 +6,7 @@ import { DeploymentController } from './deployment_controller.js';
 import type { Deployment } from './util.js';
 import { maxSurge, maxUnavailable, resolveFenceposts } from './util.js';
 import { computeHash, equalIgnoreHash } from '../shared/hash.js';
-import { markPodsReady, newDeployment, newTestEnv, setPodStatus, settle, type TestEnv } from '../shared/testing.js';
+import { markPodsReady, newDeployment, newTestEnv, rejectCreatesLikeQuota, setPodStatus, settle, type TestEnv } from '../shared/testing.js';
 import type { Pod } from '../shared/pods.js';
 
 interface World {
@@ -57,6 +57,24 @@ describe('Deployment controller', () => {
     await w.dc.stop();
     await w.rsc.stop();
     w.env.close();
+  });
+
+  it("surfaces its ReplicaSet's ReplicaFailure (a create refused by ResourceQuota admission)", async () => {
+    const quota = rejectCreatesLikeQuota(w.env);
+    w.env.create(newDeployment('web', 2, { app: 'web' }));
+    await settle(w.dc, w.rsc);
+    assert.equal(livePods(w).length, 0);
+    const failure = cond(deploy(w), 'ReplicaFailure');
+    assert.equal(failure?.status, 'True');
+    assert.equal(failure?.reason, 'FailedCreate');
+    assert.ok(quota.messages.includes(failure?.message ?? ''), failure?.message);
+    assert.ok(w.env.recorder.events.some((e) => e.reason === 'FailedCreate' && e.message === `Error creating: ${failure?.message}`));
+    // The quota allows pods again: the ReplicaSet creates them, the condition goes from both.
+    quota.on = false;
+    for (const rs of replicaSets(w)) w.rsc.worker.enqueue(`default/${rs.metadata.name}`);
+    await settle(w.rsc, w.dc);
+    assert.equal(livePods(w).length, 2);
+    assert.equal(cond(deploy(w), 'ReplicaFailure'), undefined);
   });
 
   it('creates a ReplicaSet per pod template with hash, revision and replica annotations', async () => {

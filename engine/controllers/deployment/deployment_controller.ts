@@ -21,9 +21,8 @@ import { canonical } from '../../apiserver/rest.js';
 import type { ResourceClient } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { keyOf, splitKey } from '../../client/informer.js';
-import { Recorder, type EventRecorder } from '../../events/recorder.js';
-import { QueueWorker, metaTime } from '../shared/controller.js';
-import { sharedInformers } from '../shared/informers.js';
+import type { EventRecorder } from '../../events/recorder.js';
+import { Controller, metaTime, startDeferred } from '../shared/controller.js';
 import { claimObjects, getControllerOf, groupOf, recheckOwner } from '../shared/ownerrefs.js';
 import type { Pod } from '../shared/pods.js';
 import type { ReplicaSet } from '../replicaset/replica_set.js';
@@ -37,36 +36,25 @@ export interface DeploymentControllerOptions {
   recorder?: EventRecorder;
 }
 
-export class DeploymentController {
-  readonly worker: QueueWorker;
+export class DeploymentController extends Controller {
   readonly recorder: EventRecorder;
-  private readonly ownRecorder: Recorder | undefined;
   readonly rsClient: ResourceClient<ReplicaSet>;
   readonly deployClient: ResourceClient<Deployment>;
   private dInformer!: Informer<Deployment>;
   rsInformer!: Informer<ReplicaSet>;
   private podInformer!: Informer<Pod>;
-  private started = false;
-  private startTimer: NodeJS.Immediate | undefined;
 
-  constructor(
-    readonly ctx: EngineContext,
-    opts: DeploymentControllerOptions = {},
-  ) {
-    if (opts.recorder) this.recorder = opts.recorder;
-    else this.recorder = this.ownRecorder = new Recorder(ctx.client, { component: 'deployment-controller', clock: ctx.clock });
-    this.worker = new QueueWorker('deployment-controller', (key) => this.syncDeployment(key));
+  constructor(ctx: EngineContext, opts: DeploymentControllerOptions = {}) {
+    super(ctx, 'deployment-controller');
+    this.recorder = this.recorderFor('deployment-controller', opts.recorder);
     this.rsClient = ctx.client.resource<ReplicaSet>('apps', 'ReplicaSet');
     this.deployClient = ctx.client.resource<Deployment>('apps', 'Deployment');
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const f = sharedInformers(this.ctx);
-    this.dInformer = f.informer<Deployment>('apps', 'Deployment');
-    this.rsInformer = f.informer<ReplicaSet>('apps', 'ReplicaSet');
-    this.podInformer = f.informer<Pod>('', 'Pod');
+  protected register(): void {
+    this.dInformer = this.informer<Deployment>('apps', 'Deployment');
+    this.rsInformer = this.informer<ReplicaSet>('apps', 'ReplicaSet');
+    this.podInformer = this.informer<Pod>('', 'Pod');
     this.dInformer.addHandler({
       add: (d) => this.enqueue(d),
       update: (_o, d) => this.enqueue(d),
@@ -78,37 +66,9 @@ export class DeploymentController {
       delete: (rs) => this.deleteReplicaSet(rs),
     });
     this.podInformer.addHandler({ delete: (p) => this.deletePod(p) });
-    f.start();
   }
 
-  run(workers = 1): void {
-    this.start();
-    this.worker.run(workers);
-  }
-
-  runDeferred(workers = 1): void {
-    this.startTimer = setImmediate(() => {
-      this.startTimer = undefined;
-      this.run(workers);
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.startTimer) clearImmediate(this.startTimer);
-    await this.worker.stop();
-    if (this.started) sharedInformers(this.ctx).release(this.dInformer, this.rsInformer, this.podInformer);
-    this.ownRecorder?.stop();
-  }
-
-  drain(): Promise<number> {
-    return this.worker.drain();
-  }
-
-  // ---- queue helpers (used by the other files too)
-
-  enqueue(d: KubeObject): void {
-    this.worker.enqueue(keyOf(d));
-  }
+  // ---- queue helpers (used by the other files too; enqueue() is the base's)
 
   enqueueAfter(d: KubeObject, ms: number): void {
     this.worker.queue.addAfter(keyOf(d), ms);
@@ -250,6 +210,10 @@ export class DeploymentController {
     return m;
   }
 
+  sync(key: string): void {
+    this.syncDeployment(key);
+  }
+
   syncDeployment(key: string): void {
     const [ns, name] = splitKey(key);
     const cached = this.dInformer.get(ns, name);
@@ -279,7 +243,5 @@ export class DeploymentController {
 
 /** controller-manager entry point: `deployment`. */
 export function startDeploymentController(ctx: EngineContext): { stop(): Promise<void> } {
-  const c = new DeploymentController(ctx);
-  c.runDeferred();
-  return c;
+  return startDeferred(new DeploymentController(ctx));
 }

@@ -14,7 +14,7 @@ import { newPod, newReplicaSet, newDeployment, settle } from '../shared/testing.
 import { newControllerRef } from '../shared/ownerrefs.js';
 import type { Pod } from '../shared/pods.js';
 import { DisruptionController, PDB_RESOURCE, type PodDisruptionBudget } from './disruption.js';
-import { checkEviction } from './eviction.js';
+import { checkEviction } from '../../apiserver/eviction.js';
 
 /** An engine whose registry serves policy/v1 PodDisruptionBudget (the wiring the report asks for). */
 function env() {

@@ -3,7 +3,7 @@
  * status of each policy/v1 PodDisruptionBudget — how many selected pods are healthy
  * (currentHealthy), how many must stay so (desiredHealthy), how many the owning controllers
  * expect (expectedPods), and so how many may be disrupted now (disruptionsAllowed), with the
- * DisruptionAllowed condition. The eviction subresource (eviction.ts) spends that allowance
+ * DisruptionAllowed condition. The eviction subresource (engine/apiserver/eviction.ts) spends that allowance
  * and records each evicted pod in status.disruptedPods; this controller forgets entries whose
  * pod is gone or which are older than two minutes (the eviction never happened).
  *
@@ -17,36 +17,21 @@
 import type { EngineContext } from '../../component.js';
 import type { KubeObject } from '../../api/types.js';
 import { clone, isPlainObject } from '../../api/types.js';
-import { fromLabelSelector, matchesLabels, type LabelSelectorObject } from '../../api/selectors.js';
 import { canonical } from '../../apiserver/rest.js';
 import type { ResourceClient } from '../../client/client.js';
 import { keyOf, splitKey, type Informer } from '../../client/informer.js';
-import { QueueWorker, isNotFound, metaTime, parseTime } from '../shared/controller.js';
-import { sharedInformers } from '../shared/informers.js';
+import { Controller, isNotFound, metaTime, parseTime, startDeferred } from '../shared/controller.js';
 import { scaledValue } from '../shared/intstr.js';
 import { getControllerOf, groupOf } from '../shared/ownerrefs.js';
 import { isPodReady, type Pod } from '../shared/pods.js';
+import { pdbSelects as selects, type PodDisruptionBudget } from '../../api/resources/policy.js';
 
 /** upstream DeletionTimeout: an eviction not followed by a deletion within this is forgotten. */
 export const DELETION_TIMEOUT_MS = 2 * 60_000;
 
-export interface PodDisruptionBudget extends KubeObject {
-  spec?: {
-    minAvailable?: number | string;
-    maxUnavailable?: number | string;
-    selector?: LabelSelectorObject | null;
-    unhealthyPodEvictionPolicy?: 'IfHealthyBudget' | 'AlwaysAllow' | string;
-  };
-  status?: {
-    observedGeneration?: number;
-    disruptedPods?: Record<string, string>;
-    disruptionsAllowed?: number;
-    currentHealthy?: number;
-    desiredHealthy?: number;
-    expectedPods?: number;
-    conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; observedGeneration?: number }[];
-  };
-}
+// The PodDisruptionBudget type lives with the API (engine/api/resources/policy.ts); the eviction
+// subresource (engine/apiserver/eviction.ts) reads it too.
+export type { PodDisruptionBudget } from '../../api/resources/policy.js';
 
 /** The ResourceDef the registry needs to serve PodDisruptionBudgets (see the report). */
 export const PDB_RESOURCE = {
@@ -61,19 +46,13 @@ export const PDB_RESOURCE = {
   subresources: ['status' as const],
 };
 
-export class DisruptionController {
-  readonly worker: QueueWorker;
+export class DisruptionController extends Controller {
   private pdbInformer: Informer<PodDisruptionBudget> | undefined;
   private podInformer!: Informer<Pod>;
   private pdbClient: ResourceClient<PodDisruptionBudget> | undefined;
-  private startTimer: NodeJS.Immediate | undefined;
-  private started = false;
-  /** Seam: re-sync a key after a delay. */
-  requeueAfter: (key: string, ms: number) => void;
 
-  constructor(private readonly ctx: EngineContext) {
-    this.worker = new QueueWorker('disruption-controller', (key) => this.sync(key));
-    this.requeueAfter = (key, ms) => this.worker.queue.addAfter(key, ms);
+  constructor(ctx: EngineContext) {
+    super(ctx, 'disruption-controller');
   }
 
   /** Whether this engine serves PodDisruptionBudgets at all. */
@@ -81,13 +60,11 @@ export class DisruptionController {
     return this.ctx.registry.byGroupKind('policy', 'PodDisruptionBudget') !== undefined;
   }
 
-  start(): void {
-    if (this.started || !this.enabled) return;
-    this.started = true;
+  protected register(): boolean {
+    if (!this.enabled) return false;
     this.pdbClient = this.ctx.client.resource<PodDisruptionBudget>('policy', 'PodDisruptionBudget');
-    const f = sharedInformers(this.ctx);
-    this.pdbInformer = f.informer<PodDisruptionBudget>('policy', 'PodDisruptionBudget');
-    this.podInformer = f.informer<Pod>('', 'Pod');
+    this.pdbInformer = this.informer<PodDisruptionBudget>('policy', 'PodDisruptionBudget');
+    this.podInformer = this.informer<Pod>('', 'Pod');
     this.pdbInformer.addHandler({
       add: (p) => this.worker.enqueue(keyOf(p)),
       update: (_o, p) => this.worker.enqueue(keyOf(p)),
@@ -104,29 +81,7 @@ export class DisruptionController {
       },
       delete: podChanged,
     });
-    f.start();
-  }
-
-  run(): void {
-    this.start();
-    if (this.started) this.worker.run(1);
-  }
-
-  runDeferred(): void {
-    this.startTimer = setImmediate(() => {
-      this.startTimer = undefined;
-      this.run();
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.startTimer) clearImmediate(this.startTimer);
-    await this.worker.stop();
-    if (this.started && this.pdbInformer) sharedInformers(this.ctx).release(this.pdbInformer, this.podInformer);
-  }
-
-  drain(): Promise<number> {
-    return this.worker.drain();
+    return true;
   }
 
   private pdbsFor(pod: Pod): PodDisruptionBudget[] {
@@ -246,11 +201,6 @@ export class DisruptionController {
   }
 }
 
-/** Whether the budget selects the pod (a null selector selects nothing, an empty one all). */
-export function selects(pdb: PodDisruptionBudget, pod: Pod): boolean {
-  const sel = fromLabelSelector(pdb.spec?.selector ?? null);
-  return sel !== null && matchesLabels(sel, pod.metadata.labels);
-}
 
 /** countHealthyPods: Ready, not being deleted, not just evicted. */
 export function countHealthy(pods: Pod[], disrupted: Record<string, string>, nowMs: number): number {
@@ -276,7 +226,5 @@ function condition(pdb: PodDisruptionBudget, status: string, reason: string, mes
 
 /** controller-manager entry point: `disruption` (inert unless the registry serves PDBs). */
 export function startDisruptionController(ctx: EngineContext): { stop(): Promise<void> } {
-  const c = new DisruptionController(ctx);
-  c.runDeferred();
-  return c;
+  return startDeferred(new DisruptionController(ctx));
 }

@@ -16,8 +16,7 @@ import { clone } from '../../api/types.js';
 import { canonical } from '../../apiserver/rest.js';
 import type { Informer } from '../../client/informer.js';
 import { keyOf, splitKey } from '../../client/informer.js';
-import { QueueWorker, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../shared/controller.js';
-import { sharedInformers } from '../shared/informers.js';
+import { Controller, isAlreadyExists, isNamespaceTerminating, isNotFound, startDeferred } from '../shared/controller.js';
 import { isPodReady, podIP, type Pod } from '../shared/pods.js';
 import { findPort, podEndpointsChanged, serviceSelector, serviceSelects, shouldPodBeInEndpoints, shouldSetHostname, type Service, type ServicePort } from '../shared/services.js';
 import { KUBERNETES_NAMESPACE, KUBERNETES_SERVICE, reconcileKubernetesService } from './kubernetes_service.js';
@@ -48,25 +47,19 @@ export interface EndpointSubset {
   ports?: EndpointPort[];
 }
 
-export class EndpointsController {
-  readonly worker: QueueWorker;
+export class EndpointsController extends Controller {
   private svcInformer!: Informer<Service>;
   private podInformer!: Informer<Pod>;
   private epInformer!: Informer<KubeObject>;
-  private started = false;
-  private startTimer: NodeJS.Immediate | undefined;
 
-  constructor(private readonly ctx: EngineContext) {
-    this.worker = new QueueWorker('endpoint-controller', (key) => this.sync(key));
+  constructor(ctx: EngineContext) {
+    super(ctx, 'endpoint-controller');
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const f = sharedInformers(this.ctx);
-    this.svcInformer = f.informer<Service>('', 'Service');
-    this.podInformer = f.informer<Pod>('', 'Pod');
-    this.epInformer = f.informer('', 'Endpoints');
+  protected register(): void {
+    this.svcInformer = this.informer<Service>('', 'Service');
+    this.podInformer = this.informer<Pod>('', 'Pod');
+    this.epInformer = this.informer('', 'Endpoints');
     this.svcInformer.addHandler({
       add: (s) => this.worker.enqueue(keyOf(s)),
       update: (_o, s) => this.worker.enqueue(keyOf(s)),
@@ -83,32 +76,12 @@ export class EndpointsController {
     });
     // Endpoints deleted by someone else are put back (upstream watches deletes only).
     this.epInformer.addHandler({ delete: (ep) => this.worker.enqueue(keyOf(ep)) });
-    f.start();
+  }
+
+  protected override onStart(): void {
     // checkLeftoverEndpoints: Endpoints whose Service went away while we were not running.
     for (const ep of this.epInformer.list()) if (!this.svcInformer.get(ep.metadata.namespace, ep.metadata.name as string)) this.worker.enqueue(keyOf(ep));
     this.worker.enqueue(`${KUBERNETES_NAMESPACE}/${KUBERNETES_SERVICE}`);
-  }
-
-  run(workers = 1): void {
-    this.start();
-    this.worker.run(workers);
-  }
-
-  runDeferred(): void {
-    this.startTimer = setImmediate(() => {
-      this.startTimer = undefined;
-      this.run();
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.startTimer) clearImmediate(this.startTimer);
-    await this.worker.stop();
-    if (this.started) sharedInformers(this.ctx).release(this.svcInformer, this.podInformer, this.epInformer);
-  }
-
-  drain(): Promise<number> {
-    return this.worker.drain();
   }
 
   private enqueueServicesOf(pod: Pod): void {
@@ -293,7 +266,5 @@ function truncate(subsets: EndpointSubset[]): boolean {
 
 /** controller-manager entry point: `endpoints`. */
 export function startEndpointsController(ctx: EngineContext): { stop(): Promise<void> } {
-  const c = new EndpointsController(ctx);
-  c.runDeferred();
-  return c;
+  return startDeferred(new EndpointsController(ctx));
 }

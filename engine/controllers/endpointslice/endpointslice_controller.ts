@@ -21,8 +21,7 @@ import { clone, isPlainObject } from '../../api/types.js';
 import { canonical } from '../../apiserver/rest.js';
 import type { Informer } from '../../client/informer.js';
 import { keyOf, splitKey } from '../../client/informer.js';
-import { QueueWorker, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../shared/controller.js';
-import { sharedInformers } from '../shared/informers.js';
+import { Controller, isAlreadyExists, isNamespaceTerminating, isNotFound, startDeferred } from '../shared/controller.js';
 import { newControllerRef } from '../shared/ownerrefs.js';
 import { isPodReady, podIP, type Pod } from '../shared/pods.js';
 import { findPort, ipFamily, podEndpointsChanged, serviceSelector, serviceSelects, shouldPodBeInEndpoints, shouldSetHostname, type Service } from '../shared/services.js';
@@ -63,30 +62,24 @@ interface Desired {
   endpoints: SliceEndpoint[];
 }
 
-export class EndpointSliceController {
-  readonly worker: QueueWorker;
+export class EndpointSliceController extends Controller {
   private svcInformer!: Informer<Service>;
   private podInformer!: Informer<Pod>;
   private sliceInformer!: Informer<EndpointSlice>;
   private epInformer!: Informer<KubeObject>;
-  private started = false;
-  private startTimer: NodeJS.Immediate | undefined;
 
   constructor(
-    private readonly ctx: EngineContext,
+    ctx: EngineContext,
     private readonly maxPerSlice = MAX_ENDPOINTS_PER_SLICE,
   ) {
-    this.worker = new QueueWorker('endpointslice-controller', (key) => this.sync(key));
+    super(ctx, 'endpointslice-controller');
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const f = sharedInformers(this.ctx);
-    this.svcInformer = f.informer<Service>('', 'Service');
-    this.podInformer = f.informer<Pod>('', 'Pod');
-    this.sliceInformer = f.informer<EndpointSlice>('discovery.k8s.io', 'EndpointSlice');
-    this.epInformer = f.informer('', 'Endpoints');
+  protected register(): void {
+    this.svcInformer = this.informer<Service>('', 'Service');
+    this.podInformer = this.informer<Pod>('', 'Pod');
+    this.sliceInformer = this.informer<EndpointSlice>('discovery.k8s.io', 'EndpointSlice');
+    this.epInformer = this.informer('', 'Endpoints');
     const enqueue = (o: KubeObject) => this.worker.enqueue(keyOf(o));
     this.svcInformer.addHandler({ add: enqueue, update: (_o, s) => enqueue(s), delete: enqueue });
     this.podInformer.addHandler({
@@ -111,29 +104,6 @@ export class EndpointSliceController {
       if (svc && !serviceSelector(svc)) enqueue(ep);
     };
     this.epInformer.addHandler({ add: onEndpoints, update: (_o, e) => onEndpoints(e), delete: onEndpoints });
-    f.start();
-  }
-
-  run(workers = 1): void {
-    this.start();
-    this.worker.run(workers);
-  }
-
-  runDeferred(): void {
-    this.startTimer = setImmediate(() => {
-      this.startTimer = undefined;
-      this.run();
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.startTimer) clearImmediate(this.startTimer);
-    await this.worker.stop();
-    if (this.started) sharedInformers(this.ctx).release(this.svcInformer, this.podInformer, this.sliceInformer, this.epInformer);
-  }
-
-  drain(): Promise<number> {
-    return this.worker.drain();
   }
 
   private enqueueServicesOf(pod: Pod): void {
@@ -332,7 +302,5 @@ export function mirrorEndpoints(ep: KubeObject): Desired[] {
 
 /** controller-manager entry point: `endpointslice`. */
 export function startEndpointSliceController(ctx: EngineContext): { stop(): Promise<void> } {
-  const c = new EndpointSliceController(ctx);
-  c.runDeferred();
-  return c;
+  return startDeferred(new EndpointSliceController(ctx));
 }

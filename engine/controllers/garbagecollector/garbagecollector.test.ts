@@ -6,6 +6,20 @@ import { ReplicaSetController } from '../replicaset/replica_set.js';
 import { DeploymentController } from '../deployment/deployment_controller.js';
 import { newDeployment, newPod, newReplicaSet, newTestEnv, setPodStatus, settle, type TestEnv } from '../shared/testing.js';
 import type { Pod } from '../shared/pods.js';
+import { installCustomResources } from '../../apiserver/crd/index.js';
+
+/** A namespaced CRD `widgets.example.com` (kind Widget), as `kubectl apply` would create it. */
+const widgetCRD = (): KubeObject => ({
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'widgets.example.com' },
+  spec: {
+    group: 'example.com',
+    scope: 'Namespaced',
+    names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+  },
+});
 
 function ref(o: KubeObject, opts: { controller?: boolean; block?: boolean } = {}): OwnerReference {
   const r: OwnerReference = { apiVersion: o.apiVersion as string, kind: o.kind as string, name: o.metadata.name as string, uid: o.metadata.uid as string };
@@ -139,5 +153,62 @@ describe('garbage collector', () => {
     assert.equal(env.list('', 'Pod', 'default').length, 0);
     await dc.stop();
     await rsc.stop();
+  });
+
+  describe('kinds added after start (custom resources)', () => {
+    let crds: ReturnType<typeof installCustomResources>;
+    beforeEach(() => {
+      crds = installCustomResources({ rest: env.rest, registry: env.registry, features: env.ctx.features, clock: env.clock });
+    });
+    afterEach(() => crds?.stop());
+    const widgets = () => env.client.resource('example.com', 'Widget');
+    const widget = (name: string, owners?: OwnerReference[]): KubeObject => ({
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name, namespace: 'default', ...(owners ? { ownerReferences: owners } : {}) },
+      spec: {},
+    });
+
+    it('a CRD established after start is monitored: its objects are collected and can own things', async () => {
+      assert.ok(!gc.graph.monitoredKindNames().includes('example.com/Widget'));
+      env.client.resource('apiextensions.k8s.io', 'CustomResourceDefinition').create(widgetCRD());
+      await settle(gc);
+      assert.ok(gc.graph.monitoredKindNames().includes('example.com/Widget'), 'monitor added on the registry change');
+      const owner = env.create(cm('owner'));
+      const w = widgets().create(widget('w1', [ref(owner)]));
+      env.create(cm('owned-by-widget', [ref(w)]));
+      await settle(gc);
+      assert.ok(widgets().get('default', 'w1'), 'owner present: kept');
+      env.client.resource('', 'ConfigMap').delete('default', 'owner');
+      await settle(gc);
+      assert.equal(widgets().get('default', 'w1'), undefined, 'the custom resource is collected (background)');
+      assert.ok(!exists('ConfigMap', 'owned-by-widget'), 'and what it owned, transitively');
+    });
+
+    it('foreground deletion of a custom resource owner waits for its blocking dependents', async () => {
+      env.client.resource('apiextensions.k8s.io', 'CustomResourceDefinition').create(widgetCRD());
+      await settle(gc);
+      const w = widgets().create(widget('w1'));
+      env.create(newPod('p1', { ownerReferences: [ref(w, { controller: true, block: true })] }));
+      setPodStatus(env, 'default', 'p1', { phase: 'Running', nodeName: 'node-1' });
+      await settle(gc);
+      widgets().delete('default', 'w1', { propagationPolicy: 'Foreground' });
+      await settle(gc);
+      assert.ok(widgets().get('default', 'w1')?.metadata.finalizers?.includes('foregroundDeletion'), 'the owner waits');
+      assert.ok(env.get('', 'Pod', 'default', 'p1')?.metadata.deletionTimestamp, 'its pod is being deleted');
+      env.client.resource('', 'Pod').delete('default', 'p1', { gracePeriodSeconds: 0 });
+      await settle(gc);
+      assert.equal(widgets().get('default', 'w1'), undefined, 'owner gone after its dependent');
+    });
+
+    it('a kind that leaves the registry loses its monitor', async () => {
+      env.registry.add({ group: 'example.com', version: 'v1', kind: 'Gadget', plural: 'gadgets', singular: 'gadget', namespaced: true });
+      await settle(gc);
+      assert.ok(gc.graph.monitoredKindNames().includes('example.com/Gadget'));
+      env.registry.remove('example.com', 'v1', 'gadgets');
+      await settle(gc);
+      assert.ok(!gc.graph.monitoredKindNames().includes('example.com/Gadget'));
+      assert.ok(gc.graph.monitoredKindNames().includes('/ConfigMap'), 'the others stay');
+    });
   });
 });

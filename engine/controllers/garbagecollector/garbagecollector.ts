@@ -12,12 +12,12 @@
  * Two work queues keyed by uid: attemptToDelete (is this node garbage? is its foreground
  * deletion done?) and attemptToOrphan. Decisions are made on fresh reads from the API (the
  * graph may lag), as upstream does; owners that are absent are remembered in a small cache.
+ * The kinds watched follow the registry (custom resources included): see graph_builder.ts.
  */
 import type { EngineContext } from '../../component.js';
 import type { KubeObject, OwnerReference } from '../../api/types.js';
 import type { ResourceDef } from '../../api/registry.js';
-import { QueueWorker, isConflict, isNotFound } from '../shared/controller.js';
-import { sharedInformers } from '../shared/informers.js';
+import { Controller, type QueueWorker, isConflict, isNotFound, startDeferred } from '../shared/controller.js';
 import { groupOf } from '../shared/ownerrefs.js';
 import { GraphBuilder, FINALIZER_FOREGROUND, FINALIZER_ORPHAN } from './graph_builder.js';
 import { hasFinalizer, type GraphNode, type Identity } from './graph.js';
@@ -25,61 +25,51 @@ import { hasFinalizer, type GraphNode, type Identity } from './graph.js';
 /** Thrown to re-queue a key with backoff without logging an error. */
 class Requeue extends Error {}
 
-export class GarbageCollector {
+const quietRequeue = (name: string) => (key: string, e: unknown) => {
+  if (e instanceof Requeue || isConflict(e)) return;
+  console.error(`${name}: "${key}": ${(e as Error).message}`);
+};
+
+export class GarbageCollector extends Controller {
   readonly graph: GraphBuilder;
-  readonly deleteWorker: QueueWorker;
+  /** attemptToOrphan; the main queue (`worker`, alias deleteWorker) is attemptToDelete. */
   readonly orphanWorker: QueueWorker;
-  private started = false;
-  private startTimer: NodeJS.Immediate | undefined;
   private readonly warned = new Set<string>();
 
-  constructor(private readonly ctx: EngineContext) {
-    const quietRequeue = (name: string) => (key: string, e: unknown) => {
-      if (e instanceof Requeue || isConflict(e)) return;
-      console.error(`${name}: "${key}": ${(e as Error).message}`);
-    };
-    this.deleteWorker = new QueueWorker('garbagecollector', (uid) => this.attemptToDeleteWorker(uid), { onError: quietRequeue('garbage collector') });
-    this.orphanWorker = new QueueWorker('garbagecollector-orphan', (uid) => this.attemptToOrphanWorker(uid), { onError: quietRequeue('garbage collector (orphan)') });
+  constructor(ctx: EngineContext) {
+    super(ctx, 'garbagecollector', { onError: quietRequeue('garbage collector') });
+    this.orphanWorker = this.addWorker('garbagecollector-orphan', (uid) => this.attemptToOrphanWorker(uid), { onError: quietRequeue('garbage collector (orphan)') });
     this.graph = new GraphBuilder(ctx, {
-      attemptToDelete: (uid) => this.deleteWorker.enqueue(uid),
+      attemptToDelete: (uid) => this.worker.enqueue(uid),
       attemptToOrphan: (uid) => this.orphanWorker.enqueue(uid),
     });
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
+  get deleteWorker(): QueueWorker {
+    return this.worker;
+  }
+
+  /** The main queue is keyed by uid: attemptToDelete. */
+  sync(uid: string): void {
+    this.attemptToDeleteWorker(uid);
+  }
+
+  /** The graph builder takes its informers itself (one per monitored kind, following the registry). */
+  protected register(): void {
     this.graph.register();
-    sharedInformers(this.ctx).start();
   }
 
-  run(workers = 1): void {
-    this.start();
-    this.deleteWorker.run(workers);
-    this.orphanWorker.run(1);
+  protected override onStop(): void {
+    this.graph.stop();
   }
 
-  runDeferred(): void {
-    this.startTimer = setImmediate(() => {
-      this.startTimer = undefined;
-      this.run();
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.startTimer) clearImmediate(this.startTimer);
-    await this.deleteWorker.stop();
-    await this.orphanWorker.stop();
-    if (this.started) this.graph.stop();
-  }
-
-  /** Tests: applies graph changes and runs both queues until nothing is left. */
-  async drain(): Promise<number> {
+  /** Tests: applies monitor and graph changes and runs both queues until nothing is left. */
+  override async drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      let n = this.graph.processGraphChanges();
-      n += await this.deleteWorker.drain();
-      n += await this.orphanWorker.drain();
+      let n = this.graph.resyncMonitors();
+      n += this.graph.processGraphChanges();
+      n += await super.drain();
       total += n;
       if (n === 0) return total;
     }
@@ -278,7 +268,5 @@ class SkipWrite extends Error {}
 
 /** controller-manager entry point: `garbagecollector`. */
 export function startGarbageCollector(ctx: EngineContext): { stop(): Promise<void> } {
-  const gc = new GarbageCollector(ctx);
-  gc.runDeferred();
-  return gc;
+  return startDeferred(new GarbageCollector(ctx));
 }

@@ -7,12 +7,18 @@
  * - an owner that starts being deleted with `foregroundDeletion` → its dependents and itself
  *   → attemptToDelete.
  * Informer handlers only append to the FIFO; the graph is changed by processGraphChanges.
+ *
+ * The monitored kinds follow the registry, as upstream's GC resyncs its monitors when discovery
+ * changes: a CustomResourceDefinition established after start gets a monitor (its objects join
+ * the graph, so they are collected and can own things), and a kind that leaves the registry
+ * loses its monitor. Registry changes come in bursts (a CRD update removes and re-adds its
+ * versions), so the resync runs once, on the next turn, against the registry as it is then.
  */
 import type { EngineContext } from '../../component.js';
 import type { KubeObject } from '../../api/types.js';
 import type { ResourceDef } from '../../api/registry.js';
 import type { Informer } from '../../client/informer.js';
-import { sharedInformers } from '../shared/informers.js';
+import { sharedInformers, type InformerFactory } from '../shared/informers.js';
 import { beingDeleted, deletionStartsWithFinalizer, GraphNode, identityOf, referencesDiffs, UIDCache, type Identity } from './graph.js';
 
 export const FINALIZER_ORPHAN = 'orphan';
@@ -20,6 +26,13 @@ export const FINALIZER_FOREGROUND = 'foregroundDeletion';
 
 /** Kinds the collector never watches (upstream ignoredResources): too many, never owners. */
 const IGNORED = new Set(['/Event', 'events.k8s.io/Event']);
+
+/** One watched kind: its informer, and whether its events still count (see stopMonitor). */
+interface Monitor {
+  def: ResourceDef;
+  informer: Informer<KubeObject>;
+  active: boolean;
+}
 
 type GraphEvent =
   | { type: 'add' | 'update'; obj: KubeObject; old?: KubeObject }
@@ -35,8 +48,13 @@ export class GraphBuilder {
   readonly uidToNode = new Map<string, GraphNode>();
   readonly absentOwnerCache = new UIDCache();
   private changes: GraphEvent[] = [];
-  private informers: Informer<KubeObject>[] = [];
+  /** Monitors by `group/kind`. */
+  private readonly monitors = new Map<string, Monitor>();
   private flushTimer: NodeJS.Immediate | undefined;
+  private resyncTimer: NodeJS.Immediate | undefined;
+  /** The registry changed since the last syncMonitors(). */
+  private monitorsDirty = false;
+  private unsubscribe: (() => void) | undefined;
   private stopped = false;
 
   constructor(
@@ -59,25 +77,90 @@ export class GraphBuilder {
     return out;
   }
 
-  /** Creates the informers and registers handlers (the caller starts the factory). */
+  /**
+   * Creates the monitors of every kind the registry serves now (the caller starts the factory)
+   * and follows the registry from then on.
+   */
   register(): void {
-    const f = sharedInformers(this.ctx);
-    for (const def of this.monitoredKinds()) {
-      const inf = f.informer(def.group, def.kind);
-      inf.addHandler({
-        add: (obj) => this.push({ type: 'add', obj }),
-        update: (old, obj) => this.push({ type: 'update', obj, old }),
-        delete: (obj) => this.push({ type: 'delete', obj }),
+    this.syncMonitors(false);
+    this.unsubscribe = this.ctx.registry.onChange(() => {
+      this.monitorsDirty = true;
+      if (this.stopped || this.resyncTimer) return;
+      this.resyncTimer = setImmediate(() => {
+        this.resyncTimer = undefined;
+        this.resyncMonitors();
       });
-      this.informers.push(inf);
+    });
+  }
+
+  /** Applies a pending registry change to the monitors; returns how many were added or removed. */
+  resyncMonitors(): number {
+    if (!this.monitorsDirty || this.stopped) return 0;
+    this.monitorsDirty = false;
+    try {
+      return this.syncMonitors(true);
+    } catch (e) {
+      console.error(`garbage collector: resyncing monitors failed: ${(e as Error).message}`);
+      return 0;
     }
+  }
+
+  /**
+   * Upstream syncMonitors: a monitor for each kind of monitoredKinds() (kept if it is there
+   * already with the same storage), none for the others. New informers start at once when
+   * `start` (at register time the collector starts the factory itself).
+   */
+  private syncMonitors(start: boolean): number {
+    const f: InformerFactory = sharedInformers(this.ctx);
+    const wanted = new Map(this.monitoredKinds().map((d) => [`${d.group}/${d.kind}`, d]));
+    let n = 0;
+    for (const [gk, m] of this.monitors) {
+      const def = wanted.get(gk);
+      // Same kind at another plural or scope (a CRD changed its names): a new informer.
+      if (def && def.plural === m.def.plural && def.namespaced === m.def.namespaced) continue;
+      this.stopMonitor(f, gk, m);
+      n++;
+    }
+    for (const [gk, def] of wanted) {
+      if (this.monitors.has(gk)) continue;
+      const m: Monitor = { def, informer: f.informer(def.group, def.kind), active: true };
+      // An informer shared with another user may outlive this monitor: its events stop counting.
+      m.informer.addHandler({
+        add: (obj) => {
+          if (m.active) this.push({ type: 'add', obj });
+        },
+        update: (old, obj) => {
+          if (m.active) this.push({ type: 'update', obj, old });
+        },
+        delete: (obj) => {
+          if (m.active) this.push({ type: 'delete', obj });
+        },
+      });
+      this.monitors.set(gk, m);
+      n++;
+    }
+    if (start && n > 0) f.start();
+    return n;
+  }
+
+  private stopMonitor(f: InformerFactory, gk: string, m: Monitor): void {
+    m.active = false;
+    this.monitors.delete(gk);
+    f.release(m.informer);
+  }
+
+  /** The kinds monitored now, as `group/kind` (tests, diagnostics). */
+  monitoredKindNames(): string[] {
+    return [...this.monitors.keys()];
   }
 
   stop(): void {
     this.stopped = true;
+    this.unsubscribe?.();
     if (this.flushTimer) clearImmediate(this.flushTimer);
-    sharedInformers(this.ctx).release(...this.informers);
-    this.informers = [];
+    if (this.resyncTimer) clearImmediate(this.resyncTimer);
+    const f = sharedInformers(this.ctx);
+    for (const [gk, m] of [...this.monitors]) this.stopMonitor(f, gk, m);
   }
 
   /** A delete event for a virtual node the collector found absent from the API. */

@@ -4,7 +4,7 @@ import type { KubeObject } from '../../api/types.js';
 import { newDeployment, newTestEnv, settle, type TestEnv } from '../shared/testing.js';
 import type { Pod } from '../shared/pods.js';
 import { HorizontalController, type HorizontalPodAutoscaler, type MetricSpec } from './horizontal.js';
-import { hpaV1ToV2, hpaV2ToV1, type HPAv1 } from './convert.js';
+import { hpaV1ToV2, hpaV2ToV1, type HPAv1 } from '../../api/resources/autoscaling.js';
 
 function create<T extends KubeObject>(env: TestEnv, obj: T): T {
   const def = env.registry.byApiVersionKind(obj.apiVersion as string, obj.kind as string);

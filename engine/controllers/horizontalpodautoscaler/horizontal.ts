@@ -30,76 +30,21 @@ import { canonical } from '../../apiserver/rest.js';
 import type { ResourceClient } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { keyOf, splitKey } from '../../client/informer.js';
-import { Recorder, type EventRecorder } from '../../events/recorder.js';
-import { QueueWorker, isNotFound, metaTime } from '../shared/controller.js';
-import { sharedInformers } from '../shared/informers.js';
+import type { EventRecorder } from '../../events/recorder.js';
+import { Controller, isNotFound, metaTime, startDeferred } from '../shared/controller.js';
 import type { Pod } from '../shared/pods.js';
 import { parseGoDuration } from '../cronjob/cron.js';
 import { MetricsError, rawResourceReplicas, resourceReplicas, type PodMetrics } from './replicas.js';
+import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus, ScalingRules, HPACondition } from '../../api/resources/autoscaling.js';
+
+// The API types live with the API (engine/api/resources/autoscaling.ts); re-exported for this folder's users.
+export type { HorizontalPodAutoscaler, MetricSpec, MetricStatus, MetricTarget, ScalingPolicy, ScalingRules, HPACondition } from '../../api/resources/autoscaling.js';
 
 /** --horizontal-pod-autoscaler-sync-period. */
 export const RESYNC_MS = 15_000;
 /** --horizontal-pod-autoscaler-downscale-stabilization. */
 export const DOWNSCALE_STABILIZATION_MS = 5 * 60_000;
 export const DEFAULT_CPU_UTILIZATION = 80;
-
-export interface MetricTarget {
-  type: 'Utilization' | 'AverageValue' | 'Value' | string;
-  averageUtilization?: number;
-  averageValue?: string | number;
-  value?: string | number;
-}
-
-export interface MetricSpec {
-  type: 'Resource' | 'ContainerResource' | 'Pods' | 'Object' | 'External' | string;
-  resource?: { name: string; target: MetricTarget };
-  containerResource?: { name: string; container: string; target: MetricTarget };
-  [k: string]: unknown;
-}
-
-export interface ScalingPolicy {
-  type: 'Pods' | 'Percent' | string;
-  value: number;
-  periodSeconds: number;
-}
-
-export interface ScalingRules {
-  stabilizationWindowSeconds?: number;
-  selectPolicy?: 'Max' | 'Min' | 'Disabled' | string;
-  policies?: ScalingPolicy[];
-}
-
-export interface HPACondition {
-  type: string;
-  status: string;
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
-}
-
-export interface MetricStatus {
-  type: string;
-  resource?: { name: string; current: { averageUtilization?: number; averageValue?: string } };
-  containerResource?: { name: string; container: string; current: { averageUtilization?: number; averageValue?: string } };
-}
-
-export interface HorizontalPodAutoscaler extends KubeObject {
-  spec?: {
-    scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string };
-    minReplicas?: number;
-    maxReplicas?: number;
-    metrics?: MetricSpec[];
-    behavior?: { scaleUp?: ScalingRules; scaleDown?: ScalingRules };
-  };
-  status?: {
-    observedGeneration?: number;
-    lastScaleTime?: string;
-    currentReplicas?: number;
-    desiredReplicas?: number;
-    currentMetrics?: MetricStatus[];
-    conditions?: HPACondition[];
-  };
-}
 
 /** The default scale-up / scale-down rules (GenerateHPAScaleUpRules / ScaleDownRules). */
 export function scaleUpRules(r: ScalingRules | undefined): Required<ScalingRules> {
@@ -146,10 +91,8 @@ export interface HPAControllerOptions {
   resyncMs?: number;
 }
 
-export class HorizontalController {
-  readonly worker: QueueWorker;
+export class HorizontalController extends Controller {
   private readonly recorder: EventRecorder;
-  private readonly ownRecorder: Recorder | undefined;
   private hpaInformer!: Informer<HorizontalPodAutoscaler>;
   private podInformer!: Informer<Pod>;
   private readonly hpaClient: ResourceClient<HorizontalPodAutoscaler>;
@@ -157,29 +100,17 @@ export class HorizontalController {
   private readonly scaleUpEvents = new Map<string, ScaleEvent[]>();
   private readonly scaleDownEvents = new Map<string, ScaleEvent[]>();
   private readonly resyncMs: number;
-  private startTimer: NodeJS.Immediate | undefined;
-  private started = false;
-  /** Seam: re-sync a key after a delay. */
-  requeueAfter: (key: string, ms: number) => void;
 
-  constructor(
-    private readonly ctx: EngineContext,
-    opts: HPAControllerOptions = {},
-  ) {
-    if (opts.recorder) this.recorder = opts.recorder;
-    else this.recorder = this.ownRecorder = new Recorder(ctx.client, { component: 'horizontal-pod-autoscaler', clock: ctx.clock });
+  constructor(ctx: EngineContext, opts: HPAControllerOptions = {}) {
+    super(ctx, 'horizontal-pod-autoscaler');
+    this.recorder = this.recorderFor('horizontal-pod-autoscaler', opts.recorder);
     this.resyncMs = opts.resyncMs ?? RESYNC_MS;
-    this.worker = new QueueWorker('horizontal-pod-autoscaler', (key) => this.sync(key));
     this.hpaClient = ctx.client.resource<HorizontalPodAutoscaler>('autoscaling', 'HorizontalPodAutoscaler');
-    this.requeueAfter = (key, ms) => this.worker.queue.addAfter(key, ms);
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const f = sharedInformers(this.ctx);
-    this.hpaInformer = f.informer<HorizontalPodAutoscaler>('autoscaling', 'HorizontalPodAutoscaler');
-    this.podInformer = f.informer<Pod>('', 'Pod');
+  protected register(): void {
+    this.hpaInformer = this.informer<HorizontalPodAutoscaler>('autoscaling', 'HorizontalPodAutoscaler');
+    this.podInformer = this.informer<Pod>('', 'Pod');
     this.hpaInformer.addHandler({
       add: (h) => this.worker.enqueue(keyOf(h)),
       // Our own status writes come back as updates: only spec changes need an early sync.
@@ -193,30 +124,6 @@ export class HorizontalController {
         this.scaleDownEvents.delete(key);
       },
     });
-    f.start();
-  }
-
-  run(workers = 1): void {
-    this.start();
-    this.worker.run(workers);
-  }
-
-  runDeferred(): void {
-    this.startTimer = setImmediate(() => {
-      this.startTimer = undefined;
-      this.run();
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.startTimer) clearImmediate(this.startTimer);
-    await this.worker.stop();
-    if (this.started) sharedInformers(this.ctx).release(this.hpaInformer, this.podInformer);
-    this.ownRecorder?.stop();
-  }
-
-  drain(): Promise<number> {
-    return this.worker.drain();
   }
 
   async sync(key: string): Promise<void> {
@@ -719,7 +626,5 @@ export function scaleDownLimit(current: number, upEvents: ScaleEvent[], downEven
 
 /** controller-manager entry point: `horizontalpodautoscaling`. */
 export function startHorizontalController(ctx: EngineContext): { stop(): Promise<void> } {
-  const c = new HorizontalController(ctx);
-  c.runDeferred();
-  return c;
+  return startDeferred(new HorizontalController(ctx));
 }

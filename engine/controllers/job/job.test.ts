@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { newTestEnv, settle, setPodStatus, type TestEnv } from '../shared/testing.js';
+import { newTestEnv, rejectCreatesLikeQuota, settle, setPodStatus, type TestEnv } from '../shared/testing.js';
 import type { Pod } from '../shared/pods.js';
 import { JobController, generatedNamePrefix } from './job.js';
 import { JOB_COMPLETION_INDEX, JOB_TRACKING_FINALIZER, type Job, type JobSpec } from './types.js';
@@ -54,6 +54,26 @@ describe('Job controller', () => {
   afterEach(async () => {
     await f.c.stop();
     f.env.close();
+  });
+
+  it('a pod create refused by admission (403, as ResourceQuota): Warning FailedCreate "Error creating: <message>"', async () => {
+    const { env, c } = f;
+    const quota = rejectCreatesLikeQuota(env);
+    env.create(newJob('pi', { completions: 1, parallelism: 1 }));
+    await settle(c);
+    assert.equal(pods(env).length, 0);
+    const failed = env.recorder.events.filter((e) => e.reason === 'FailedCreate');
+    assert.ok(failed.length > 0);
+    for (const e of failed) {
+      assert.equal(e.type, 'Warning');
+      assert.equal(e.object, 'pi');
+      assert.ok(quota.messages.map((m) => `Error creating: ${m}`).includes(e.message), e.message);
+    }
+    assert.match(failed[0].message, /^Error creating: pods "pi-[a-z0-9]{5}" is forbidden: exceeded quota: /);
+    quota.on = false;
+    c.worker.enqueue('default/pi');
+    await settle(c);
+    assert.equal(pods(env).length, 1, 'created once admission allows it');
   });
 
   it('creates parallelism pods with owner, finalizer and labels, then completes', async () => {

@@ -21,15 +21,14 @@
  * extras), elastic Indexed Jobs' special cases, and metrics.
  */
 import type { EngineContext } from '../../component.js';
-import { clone, type KubeObject } from '../../api/types.js';
+import { clone } from '../../api/types.js';
 import { fromLabelSelector, matchesLabels } from '../../api/selectors.js';
 import type { ResourceClient } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { keyOf, splitKey } from '../../client/informer.js';
-import { Recorder, type EventRecorder } from '../../events/recorder.js';
-import { QueueWorker, isNamespaceTerminating, isNotFound, metaTime, parseTime } from '../shared/controller.js';
+import type { EventRecorder } from '../../events/recorder.js';
+import { Controller, type QueueWorker, isNamespaceTerminating, isNotFound, metaTime, parseTime, startDeferred } from '../shared/controller.js';
 import { ControllerExpectations } from '../shared/expectations.js';
-import { sharedInformers } from '../shared/informers.js';
 import { claimObjects, getControllerOf, newControllerRef, recheckOwner, refersTo } from '../shared/ownerrefs.js';
 import { isPodReady, isPodTerminal, podPhase, sortPodsForDeletion, type Pod } from '../shared/pods.js';
 import {
@@ -103,44 +102,30 @@ interface SyncCtx {
   newBackoffRecord: BackoffRecord;
 }
 
-export class JobController {
-  readonly worker: QueueWorker;
+export class JobController extends Controller {
   /** Pods whose Job is gone (or never existed) but still carry the tracking finalizer. */
   readonly orphanWorker: QueueWorker;
   readonly expectations: ControllerExpectations;
   private readonly finalizerExpectations = new FinalizerExpectations();
   private readonly backoff = new Map<string, BackoffRecord>();
   private readonly recorder: EventRecorder;
-  private readonly ownRecorder: Recorder | undefined;
   private jobInformer!: Informer<Job>;
   private podInformer!: Informer<Pod>;
   private readonly jobClient: ResourceClient<Job>;
   private readonly podClient: ResourceClient<Pod>;
-  private startTimer: NodeJS.Immediate | undefined;
-  private started = false;
-  /** Seam: re-sync a key after a delay (tests record instead of waiting). */
-  requeueAfter: (key: string, ms: number) => void;
 
-  constructor(
-    private readonly ctx: EngineContext,
-    opts: JobControllerOptions = {},
-  ) {
-    if (opts.recorder) this.recorder = opts.recorder;
-    else this.recorder = this.ownRecorder = new Recorder(ctx.client, { component: 'job-controller', clock: ctx.clock });
+  constructor(ctx: EngineContext, opts: JobControllerOptions = {}) {
+    super(ctx, 'job-controller');
+    this.recorder = this.recorderFor('job-controller', opts.recorder);
     this.expectations = new ControllerExpectations(ctx.clock);
-    this.worker = new QueueWorker('job-controller', (key) => this.sync(key));
-    this.orphanWorker = new QueueWorker('job-controller-orphans', (key) => this.syncOrphanPod(key));
+    this.orphanWorker = this.addWorker('job-controller-orphans', (key) => this.syncOrphanPod(key));
     this.jobClient = ctx.client.resource<Job>('batch', 'Job');
     this.podClient = ctx.client.resource<Pod>('', 'Pod');
-    this.requeueAfter = (key, ms) => this.worker.queue.addAfter(key, ms);
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const f = sharedInformers(this.ctx);
-    this.jobInformer = f.informer<Job>('batch', 'Job');
-    this.podInformer = f.informer<Pod>('', 'Pod');
+  protected register(): void {
+    this.jobInformer = this.informer<Job>('batch', 'Job');
+    this.podInformer = this.informer<Pod>('', 'Pod');
     this.jobInformer.addHandler({
       add: (j) => this.enqueue(j),
       update: (old, cur) => this.updateJob(old, cur),
@@ -151,37 +136,6 @@ export class JobController {
       update: (o, p) => this.updatePod(o, p),
       delete: (p) => this.deletePod(p),
     });
-    f.start();
-  }
-
-  run(workers = 1): void {
-    this.start();
-    this.worker.run(workers);
-    this.orphanWorker.run(1);
-  }
-
-  runDeferred(workers = 1): void {
-    this.startTimer = setImmediate(() => {
-      this.startTimer = undefined;
-      this.run(workers);
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.startTimer) clearImmediate(this.startTimer);
-    await this.worker.stop();
-    await this.orphanWorker.stop();
-    if (this.started) sharedInformers(this.ctx).release(this.jobInformer, this.podInformer);
-    this.ownRecorder?.stop();
-  }
-
-  /** Tests: runs every ready key of both queues. */
-  async drain(): Promise<number> {
-    return (await this.worker.drain()) + (await this.orphanWorker.drain());
-  }
-
-  private enqueue(j: KubeObject): void {
-    this.worker.enqueue(keyOf(j));
   }
 
   // ---- job handlers
@@ -930,7 +884,5 @@ export function generatedNamePrefix(job: string, index?: number): string {
 
 /** controller-manager entry point: `job`. */
 export function startJobController(ctx: EngineContext): { stop(): Promise<void> } {
-  const c = new JobController(ctx);
-  c.runDeferred();
-  return c;
+  return startDeferred(new JobController(ctx));
 }

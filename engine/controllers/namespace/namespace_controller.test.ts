@@ -45,6 +45,19 @@ describe('namespace controller', () => {
     assert.equal(env.list('', 'ConfigMap', 'default').length, 1, 'other namespaces untouched');
   });
 
+  it('deletes custom resources too (kinds registered after the controller started)', async () => {
+    // As a CRD being established does: the registry gains the kind at run time.
+    env.registry.add({ group: 'example.com', version: 'v1', kind: 'Widget', plural: 'widgets', singular: 'widget', namespaced: true });
+    const widgets = env.client.resource('example.com', 'Widget');
+    widgets.create({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'demo' } });
+    widgets.create({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' } });
+    env.client.resource('', 'Namespace').delete(undefined, 'demo');
+    await settle(nc);
+    assert.equal(widgets.list('demo').items.length, 0);
+    assert.equal(ns(), undefined, 'namespace removed');
+    assert.equal(widgets.list('default').items.length, 1, 'other namespaces untouched');
+  });
+
   it('waits for terminating pods (graceful) before finalizing', async () => {
     env.create(newPod('p', { namespace: 'demo' }));
     setPodStatus(env, 'demo', 'p', { phase: 'Running', nodeName: 'node-1' });

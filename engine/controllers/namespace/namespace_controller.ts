@@ -17,8 +17,7 @@ import type { KubeObject } from '../../api/types.js';
 import { isPlainObject } from '../../api/types.js';
 import type { ResourceDef } from '../../api/registry.js';
 import type { Informer } from '../../client/informer.js';
-import { QueueWorker, isConflict, isNotFound, parseTime } from '../shared/controller.js';
-import { sharedInformers } from '../shared/informers.js';
+import { Controller, isConflict, isNotFound, parseTime, startDeferred } from '../shared/controller.js';
 
 export const FINALIZER_KUBERNETES = 'kubernetes';
 
@@ -34,23 +33,17 @@ export interface ContentResult {
   errors: string[];
 }
 
-export class NamespaceController {
-  readonly worker: QueueWorker;
+export class NamespaceController extends Controller {
   private nsInformer!: Informer<KubeObject>;
   private podInformer!: Informer<KubeObject>;
-  private started = false;
-  private startTimer: NodeJS.Immediate | undefined;
 
-  constructor(private readonly ctx: EngineContext) {
-    this.worker = new QueueWorker('namespace-controller', (key) => this.sync(key));
+  constructor(ctx: EngineContext) {
+    super(ctx, 'namespace-controller');
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const f = sharedInformers(this.ctx);
-    this.nsInformer = f.informer('', 'Namespace');
-    this.podInformer = f.informer('', 'Pod');
+  protected register(): void {
+    this.nsInformer = this.informer('', 'Namespace');
+    this.podInformer = this.informer('', 'Pod');
     this.nsInformer.addHandler({
       add: (ns) => this.enqueueIfTerminating(ns),
       update: (_o, ns) => this.enqueueIfTerminating(ns),
@@ -62,29 +55,6 @@ export class NamespaceController {
         if (ns?.metadata.deletionTimestamp) this.worker.enqueue(ns.metadata.name as string);
       },
     });
-    f.start();
-  }
-
-  run(workers = 1): void {
-    this.start();
-    this.worker.run(workers);
-  }
-
-  runDeferred(): void {
-    this.startTimer = setImmediate(() => {
-      this.startTimer = undefined;
-      this.run();
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.startTimer) clearImmediate(this.startTimer);
-    await this.worker.stop();
-    if (this.started) sharedInformers(this.ctx).release(this.nsInformer, this.podInformer);
-  }
-
-  drain(): Promise<number> {
-    return this.worker.drain();
   }
 
   private enqueueIfTerminating(ns: KubeObject): void {
@@ -179,7 +149,5 @@ function estimate(o: KubeObject, nowMs: number): number {
 
 /** controller-manager entry point: `namespace`. */
 export function startNamespaceController(ctx: EngineContext): { stop(): Promise<void> } {
-  const c = new NamespaceController(ctx);
-  c.runDeferred();
-  return c;
+  return startDeferred(new NamespaceController(ctx));
 }

@@ -19,8 +19,7 @@ import type { KubeObject } from '../../api/types.js';
 import type { ResourceClient } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { keyOf } from '../../client/informer.js';
-import { QueueWorker, isNotFound, metaTime, parseTime } from '../shared/controller.js';
-import { sharedInformers } from '../shared/informers.js';
+import { Controller, isNotFound, metaTime, parseTime, startDeferred } from '../shared/controller.js';
 import { getPodCondition, isPodTerminal, podPhase, type Pod, type PodCondition } from '../shared/pods.js';
 
 export const DEFAULT_TERMINATED_POD_THRESHOLD = 12_500;
@@ -39,8 +38,7 @@ export interface PodGCOptions {
   quarantineMs?: number;
 }
 
-export class PodGCController {
-  readonly worker: QueueWorker;
+export class PodGCController extends Controller {
   private podInformer!: Informer<Pod>;
   private nodeInformer!: Informer<Node>;
   private readonly podClient: ResourceClient<Pod>;
@@ -52,29 +50,23 @@ export class PodGCController {
   /** Unknown node → when it was first seen missing. */
   private readonly quarantine = new Map<string, number>();
   private scheduled = false;
-  private startTimer: NodeJS.Immediate | undefined;
-  private started = false;
-  /** Seam: run the pass after a delay. */
-  requeueAfter: (key: string, ms: number) => void;
 
-  constructor(
-    private readonly ctx: EngineContext,
-    opts: PodGCOptions = {},
-  ) {
+  constructor(ctx: EngineContext, opts: PodGCOptions = {}) {
+    super(ctx, 'pod-garbage-collector');
     this.threshold = opts.terminatedPodThreshold ?? DEFAULT_TERMINATED_POD_THRESHOLD;
     this.quarantineMs = opts.quarantineMs ?? QUARANTINE_MS;
-    this.worker = new QueueWorker('pod-garbage-collector', () => this.gc());
     this.podClient = ctx.client.resource<Pod>('', 'Pod');
     this.nodeClient = ctx.client.resource<Node>('', 'Node');
-    this.requeueAfter = (key, ms) => this.worker.queue.addAfter(key, ms);
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const f = sharedInformers(this.ctx);
-    this.podInformer = f.informer<Pod>('', 'Pod');
-    this.nodeInformer = f.informer<Node>('', 'Node');
+  /** The queue holds one key: a pass over every pod. */
+  sync(): void {
+    this.gc();
+  }
+
+  protected register(): void {
+    this.podInformer = this.informer<Pod>('', 'Pod');
+    this.nodeInformer = this.informer<Node>('', 'Node');
     this.podInformer.addHandler({
       add: (p) => this.podSeen(p),
       update: (_o, p) => this.podSeen(p),
@@ -89,31 +81,12 @@ export class PodGCController {
       },
       delete: () => this.schedule(),
     });
-    f.start();
   }
 
-  run(): void {
-    this.start();
-    this.worker.run(1);
-  }
-
-  runDeferred(): void {
-    this.startTimer = setImmediate(() => {
-      this.startTimer = undefined;
-      this.run();
-      // One pass at start-up: pods may have been orphaned while the engine was down.
-      this.schedule();
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.startTimer) clearImmediate(this.startTimer);
-    await this.worker.stop();
-    if (this.started) sharedInformers(this.ctx).release(this.podInformer, this.nodeInformer);
-  }
-
-  drain(): Promise<number> {
-    return this.worker.drain();
+  override run(workers = 1): void {
+    super.run(workers);
+    // One pass at start-up: pods may have been orphaned while the engine was down.
+    this.schedule();
   }
 
   /** Runs a pass now (tests, and the first pass). */
@@ -258,7 +231,5 @@ function nodeReady(n: Node): boolean {
 
 /** controller-manager entry point: `podgc`. */
 export function startPodGCController(ctx: EngineContext): { stop(): Promise<void> } {
-  const c = new PodGCController(ctx);
-  c.runDeferred();
-  return c;
+  return startDeferred(new PodGCController(ctx));
 }

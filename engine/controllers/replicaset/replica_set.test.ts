@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/types.js';
 import { ReplicaSetController, REPLICATION_CONTROLLER, type ReplicaSet } from './replica_set.js';
-import { newPod, newReplicaSet, newReplicationController, newTestEnv, setPodStatus, settle, type TestEnv, type PodOptions } from '../shared/testing.js';
+import { newPod, newReplicaSet, newReplicationController, newTestEnv, rejectCreatesLikeQuota, setPodStatus, settle, type TestEnv, type PodOptions } from '../shared/testing.js';
 import { sortPodsForDeletion, type Pod } from '../shared/pods.js';
 import { metaTime } from '../shared/controller.js';
 
@@ -181,6 +181,31 @@ describe('ReplicaSet controller', () => {
     c.worker.enqueue('default/web');
     await settle(c);
     assert.equal(podsOf(env).length, 3, 'expectations expire');
+  });
+
+  it('a create refused by admission (403, as ResourceQuota): Warning FailedCreate "Error creating: <message>" and ReplicaFailure', async () => {
+    const quota = rejectCreatesLikeQuota(env);
+    env.create(newReplicaSet('web', 2, { app: 'web' }));
+    await settle(c);
+    assert.equal(podsOf(env).length, 0);
+    assert.ok(quota.messages.length > 0);
+    const failed = env.recorder.events.filter((e) => e.reason === 'FailedCreate');
+    assert.ok(failed.length > 0);
+    for (const e of failed) {
+      assert.equal(e.type, 'Warning');
+      assert.equal(e.object, 'web');
+      assert.ok(quota.messages.map((m) => `Error creating: ${m}`).includes(e.message), e.message);
+    }
+    assert.match(failed[0].message, /^Error creating: pods "web-[a-z0-9]{5}" is forbidden: exceeded quota: compute, /);
+    const cond = rsOf(env, 'web').status?.conditions?.find((x) => x.type === 'ReplicaFailure');
+    assert.equal(cond?.status, 'True');
+    assert.equal(cond?.reason, 'FailedCreate');
+    assert.ok(quota.messages.includes(cond?.message ?? ''), cond?.message);
+    quota.on = false;
+    c.worker.enqueue('default/web');
+    await settle(c);
+    assert.equal(podsOf(env).length, 2);
+    assert.equal(rsOf(env, 'web').status?.conditions, undefined, 'cleared once creates succeed');
   });
 
   it('writes a ReplicaFailure condition when creation fails and clears it after', async () => {

@@ -20,10 +20,9 @@ import { canonical } from '../../apiserver/rest.js';
 import type { ResourceClient } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { keyOf, splitKey } from '../../client/informer.js';
-import { Recorder, type EventRecorder } from '../../events/recorder.js';
-import { QueueWorker, isNamespaceTerminating, isNotFound } from '../shared/controller.js';
+import type { EventRecorder } from '../../events/recorder.js';
+import { Controller, isNamespaceTerminating, isNotFound } from '../shared/controller.js';
 import { UIDTrackingExpectations } from '../shared/expectations.js';
-import { sharedInformers } from '../shared/informers.js';
 import { claimObjects, getControllerOf, groupOf, newControllerRef, recheckOwner } from '../shared/ownerrefs.js';
 import { filterActivePods, isPodActive, isPodAvailable, isPodReady, msUntilAvailable, sortPodsForDeletion, type Pod } from '../shared/pods.js';
 
@@ -92,41 +91,30 @@ export interface ReplicaSetControllerOptions {
   workers?: number;
 }
 
-export class ReplicaSetController {
+export class ReplicaSetController extends Controller {
   readonly kind: ReplicaKind;
-  readonly worker: QueueWorker;
   readonly expectations: UIDTrackingExpectations;
   private readonly recorder: EventRecorder;
-  private readonly ownRecorder: Recorder | undefined;
   private readonly burst: number;
   private rsInformer!: Informer<ReplicaSet>;
   private podInformer!: Informer<Pod>;
   private readonly rsClient: ResourceClient<ReplicaSet>;
   private readonly podClient: ResourceClient<Pod>;
-  private startTimer: NodeJS.Immediate | undefined;
-  private started = false;
 
-  constructor(
-    private readonly ctx: EngineContext,
-    opts: ReplicaSetControllerOptions = {},
-  ) {
-    this.kind = opts.kind ?? REPLICA_SET;
+  constructor(ctx: EngineContext, opts: ReplicaSetControllerOptions = {}) {
+    const kind = opts.kind ?? REPLICA_SET;
+    super(ctx, kind.component);
+    this.kind = kind;
     this.burst = opts.burstReplicas ?? BURST_REPLICAS;
-    if (opts.recorder) this.recorder = opts.recorder;
-    else this.recorder = this.ownRecorder = new Recorder(ctx.client, { component: this.kind.component, clock: ctx.clock });
+    this.recorder = this.recorderFor(this.kind.component, opts.recorder);
     this.expectations = new UIDTrackingExpectations(ctx.clock);
-    this.worker = new QueueWorker(this.kind.component, (key) => this.sync(key));
     this.rsClient = ctx.client.resource<ReplicaSet>(this.kind.group, this.kind.kind);
     this.podClient = ctx.client.resource<Pod>('', 'Pod');
   }
 
-  /** Registers handlers and starts the informers (synchronously); workers only with run(). */
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const f = sharedInformers(this.ctx);
-    this.rsInformer = f.informer<ReplicaSet>(this.kind.group, this.kind.kind);
-    this.podInformer = f.informer<Pod>('', 'Pod');
+  protected register(): void {
+    this.rsInformer = this.informer<ReplicaSet>(this.kind.group, this.kind.kind);
+    this.podInformer = this.informer<Pod>('', 'Pod');
     this.rsInformer.addHandler({
       add: (rs) => this.enqueue(rs),
       update: (_old, cur) => this.enqueue(cur),
@@ -140,37 +128,6 @@ export class ReplicaSetController {
       update: (o, p) => this.updatePod(o, p),
       delete: (p) => this.deletePod(p),
     });
-    f.start();
-  }
-
-  /** start() and the worker loops. */
-  run(workers = 1): void {
-    this.start();
-    this.worker.run(workers);
-  }
-
-  async stop(): Promise<void> {
-    if (this.startTimer) clearImmediate(this.startTimer);
-    await this.worker.stop();
-    if (this.started) sharedInformers(this.ctx).release(this.rsInformer, this.podInformer);
-    this.ownRecorder?.stop();
-  }
-
-  /** Tests: runs every ready key. */
-  drain(): Promise<number> {
-    return this.worker.drain();
-  }
-
-  /** Defers start so that the controller manager's factory returns at once. */
-  runDeferred(workers = 1): void {
-    this.startTimer = setImmediate(() => {
-      this.startTimer = undefined;
-      this.run(workers);
-    });
-  }
-
-  private enqueue(rs: KubeObject): void {
-    this.worker.enqueue(keyOf(rs));
   }
 
   // ---- pod handlers

@@ -16,8 +16,7 @@ import type { EngineContext } from '../../component.js';
 import type { KubeObject } from '../../api/types.js';
 import { clone, isPlainObject } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
-import { QueueWorker, isAlreadyExists, isNamespaceTerminating, isNotFound } from '../shared/controller.js';
-import { sharedInformers } from '../shared/informers.js';
+import { Controller, isAlreadyExists, isNamespaceTerminating, isNotFound, startDeferred } from '../shared/controller.js';
 
 export const DEFAULT_SERVICE_ACCOUNTS = ['default'];
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
@@ -30,25 +29,20 @@ function isActive(ns: KubeObject | undefined): boolean {
   return phase === undefined || phase === 'Active';
 }
 
-export class ServiceAccountsController {
-  readonly worker: QueueWorker;
+export class ServiceAccountsController extends Controller {
   private nsInformer!: Informer<KubeObject>;
   private saInformer!: Informer<KubeObject>;
-  private started = false;
 
   constructor(
-    private readonly ctx: EngineContext,
+    ctx: EngineContext,
     private readonly accounts: string[] = DEFAULT_SERVICE_ACCOUNTS,
   ) {
-    this.worker = new QueueWorker('serviceaccount-controller', (ns) => this.sync(ns));
+    super(ctx, 'serviceaccount-controller');
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const f = sharedInformers(this.ctx);
-    this.nsInformer = f.informer('', 'Namespace');
-    this.saInformer = f.informer('', 'ServiceAccount');
+  protected register(): void {
+    this.nsInformer = this.informer('', 'Namespace');
+    this.saInformer = this.informer('', 'ServiceAccount');
     this.nsInformer.addHandler({
       add: (ns) => this.worker.enqueue(ns.metadata.name as string),
       update: (_o, ns) => this.worker.enqueue(ns.metadata.name as string),
@@ -58,16 +52,6 @@ export class ServiceAccountsController {
         if (this.accounts.includes(sa.metadata.name as string)) this.worker.enqueue(sa.metadata.namespace as string);
       },
     });
-    f.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.worker.stop();
-    if (this.started) sharedInformers(this.ctx).release(this.nsInformer, this.saInformer);
-  }
-
-  drain(): Promise<number> {
-    return this.worker.drain();
   }
 
   sync(namespace: string): void {
@@ -86,22 +70,17 @@ export class ServiceAccountsController {
   }
 }
 
-export class RootCACertPublisher {
-  readonly worker: QueueWorker;
+export class RootCACertPublisher extends Controller {
   private nsInformer!: Informer<KubeObject>;
   private cmInformer!: Informer<KubeObject>;
-  private started = false;
 
-  constructor(private readonly ctx: EngineContext) {
-    this.worker = new QueueWorker('root-ca-cert-publisher', (ns) => this.sync(ns));
+  constructor(ctx: EngineContext) {
+    super(ctx, 'root-ca-cert-publisher');
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const f = sharedInformers(this.ctx);
-    this.nsInformer = f.informer('', 'Namespace');
-    this.cmInformer = f.informer('', 'ConfigMap');
+  protected register(): void {
+    this.nsInformer = this.informer('', 'Namespace');
+    this.cmInformer = this.informer('', 'ConfigMap');
     this.nsInformer.addHandler({
       add: (ns) => this.worker.enqueue(ns.metadata.name as string),
       update: (_o, ns) => this.worker.enqueue(ns.metadata.name as string),
@@ -110,16 +89,6 @@ export class RootCACertPublisher {
       if (cm.metadata.name === ROOT_CA_CONFIGMAP) this.worker.enqueue(cm.metadata.namespace as string);
     };
     this.cmInformer.addHandler({ update: (_o, cm) => onCM(cm), delete: onCM });
-    f.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.worker.stop();
-    if (this.started) sharedInformers(this.ctx).release(this.nsInformer, this.cmInformer);
-  }
-
-  drain(): Promise<number> {
-    return this.worker.drain();
   }
 
   sync(namespace: string): void {
@@ -154,18 +123,10 @@ export class RootCACertPublisher {
 
 /** controller-manager entry point: `serviceaccount` (default ServiceAccounts and kube-root-ca.crt). */
 export function startServiceAccountController(ctx: EngineContext): { stop(): Promise<void> } {
-  const sa = new ServiceAccountsController(ctx);
-  const ca = new RootCACertPublisher(ctx);
-  let timer: NodeJS.Immediate | undefined = setImmediate(() => {
-    timer = undefined;
-    sa.start();
-    ca.start();
-    sa.worker.run();
-    ca.worker.run();
-  });
+  const sa = startDeferred(new ServiceAccountsController(ctx));
+  const ca = startDeferred(new RootCACertPublisher(ctx));
   return {
     async stop() {
-      if (timer) clearImmediate(timer);
       await sa.stop();
       await ca.stop();
     },

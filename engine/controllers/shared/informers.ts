@@ -4,7 +4,9 @@
  * ReplicaSet, Deployment, Endpoints, EndpointSlice controllers, the garbage collector…) share one
  * list-then-watch and one cache instead of holding a copy each.
  *
- * Usage, in a controller's start (never in its factory, which must return at once):
+ * Controllers built on the Controller base (controller.ts) call its informer() in register(),
+ * which does the bookkeeping below. Direct usage, in a start (never in a factory, which must
+ * return at once):
  *   const f = sharedInformers(ctx);
  *   const pods = f.informer<Pod>('', 'Pod');   // before start: handlers added now see the initial list
  *   pods.addHandler({...});

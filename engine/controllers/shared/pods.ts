@@ -3,59 +3,15 @@
  * pkg/controller/controller_utils.go): readiness, availability with minReadySeconds, "active"
  * pods, and the ordering that picks which pods to delete first on scale-down.
  */
-import type { KubeObject } from '../../api/types.js';
+import type { Pod, PodCondition } from '../../api/resources/pod.js';
+import { getPodCondition, isPodReady, podPhase } from '../../api/resources/pod.js';
 import { isPlainObject } from '../../api/types.js';
 import { parseTime } from './controller.js';
 
-export interface PodCondition {
-  type: string;
-  status: string;
-  lastTransitionTime?: string;
-  lastProbeTime?: string | null;
-  reason?: string;
-  message?: string;
-}
-
-export interface ContainerStatus {
-  name: string;
-  ready?: boolean;
-  restartCount?: number;
-  [k: string]: unknown;
-}
-
-export interface Pod extends KubeObject {
-  spec?: {
-    nodeName?: string;
-    hostname?: string;
-    subdomain?: string;
-    containers?: { name: string; image?: string; ports?: { name?: string; containerPort: number; protocol?: string }[]; [k: string]: unknown }[];
-    initContainers?: { name: string; image?: string; restartPolicy?: string; ports?: { name?: string; containerPort: number; protocol?: string }[]; [k: string]: unknown }[];
-    [k: string]: unknown;
-  };
-  status?: {
-    phase?: string;
-    podIP?: string;
-    podIPs?: { ip: string }[];
-    conditions?: PodCondition[];
-    containerStatuses?: ContainerStatus[];
-    initContainerStatuses?: ContainerStatus[];
-    [k: string]: unknown;
-  };
-}
-
-export function podPhase(p: Pod): string {
-  return (isPlainObject(p.status) && typeof p.status.phase === 'string' && p.status.phase) || '';
-}
-
-export function getPodCondition(p: Pod, type: string): PodCondition | undefined {
-  const conds = isPlainObject(p.status) && Array.isArray(p.status.conditions) ? p.status.conditions : [];
-  return conds.find((c) => isPlainObject(c) && c.type === type);
-}
-
-/** The Ready condition is True. */
-export function isPodReady(p: Pod): boolean {
-  return getPodCondition(p, 'Ready')?.status === 'True';
-}
+// The Pod type and its condition readers live with the API (engine/api/resources/pod.ts), which
+// the API server's eviction subresource uses too; re-exported for the controllers.
+export type { Pod, PodCondition, ContainerStatus } from '../../api/resources/pod.js';
+export { podPhase, getPodCondition, isPodReady } from '../../api/resources/pod.js';
 
 /** Ready for at least minReadySeconds (upstream IsPodAvailable). */
 export function isPodAvailable(p: Pod, minReadySeconds: number, now: Date): boolean {

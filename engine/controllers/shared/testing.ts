@@ -14,6 +14,7 @@
  * Nothing here is used in production code paths.
  */
 import { FakeClock } from '../../api/clock.js';
+import * as errors from '../../api/errors.js';
 import { buildRegistry } from '../../api/resources/index.js';
 import type { Registry } from '../../api/registry.js';
 import type { KubeObject, OwnerReference } from '../../api/types.js';
@@ -139,6 +140,22 @@ export function newTestEnv(opts: { namespaces?: string[]; start?: number } = {})
 /** Something with a drainable queue (every controller here). */
 export interface Drainable {
   drain(): Promise<number>;
+}
+
+/**
+ * Makes creates of `kind` fail as ResourceQuota admission rejects them: 403 Forbidden with
+ * upstream's message (`pods "<name>" is forbidden: exceeded quota: …`), while `on` is true.
+ * `messages` collects what was answered, so tests can compare events and conditions with it.
+ */
+export function rejectCreatesLikeQuota(env: TestEnv, kind = 'Pod'): { on: boolean; messages: string[] } {
+  const state = { on: true, messages: [] as string[] };
+  env.rest.addAdmission((obj, _old, a) => {
+    if (!state.on || a.op !== 'create' || a.def.kind !== kind) return;
+    const msg = `${a.def.plural} "${obj.metadata.name}" is forbidden: exceeded quota: compute, requested: ${a.def.plural}=1, used: ${a.def.plural}=0, limited: ${a.def.plural}=0`;
+    state.messages.push(msg);
+    throw errors.forbidden(msg);
+  });
+  return state;
 }
 
 /** Runs every controller's queue until none has work left. */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/types.js';
-import { markPodsReady, newTestEnv, settle, setPodStatus, type TestEnv } from '../shared/testing.js';
+import { markPodsReady, newTestEnv, rejectCreatesLikeQuota, settle, setPodStatus, type TestEnv } from '../shared/testing.js';
 import type { Pod } from '../shared/pods.js';
 import { StatefulSetController } from './statefulset.js';
 import type { ControllerRevision } from './history.js';
@@ -80,6 +80,22 @@ describe('StatefulSet controller', () => {
   afterEach(async () => {
     await c.stop();
     env.close();
+  });
+
+  it('a pod create refused by admission (403, as ResourceQuota): Warning FailedCreate with upstream wording', async () => {
+    const quota = rejectCreatesLikeQuota(env);
+    create(env, newStatefulSet('web', 2));
+    await settle(c);
+    assert.deepEqual(podNames(env), []);
+    const failed = env.recorder.events.filter((e) => e.reason === 'FailedCreate');
+    assert.ok(failed.length > 0);
+    assert.equal(failed[0].type, 'Warning');
+    assert.equal(failed[0].message, `create Pod web-0 in StatefulSet web failed error: ${quota.messages[0]}`);
+    assert.match(quota.messages[0], /^pods "web-0" is forbidden: exceeded quota: /);
+    quota.on = false;
+    c.worker.enqueue('default/web');
+    await settle(c);
+    assert.deepEqual(podNames(env), ['web-0']);
   });
 
   it('OrderedReady: creates ordinals one at a time, each once its predecessors are ready', async () => {

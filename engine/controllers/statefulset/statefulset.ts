@@ -24,16 +24,14 @@
  * own its claims, whenScaled=Delete makes a condemned pod own its claims.
  */
 import type { EngineContext } from '../../component.js';
-import type { KubeObject } from '../../api/types.js';
 import { clone } from '../../api/types.js';
 import { fromLabelSelector, matchesLabels } from '../../api/selectors.js';
 import { canonical } from '../../apiserver/rest.js';
 import type { ResourceClient } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
-import { keyOf, splitKey } from '../../client/informer.js';
-import { Recorder, type EventRecorder } from '../../events/recorder.js';
-import { QueueWorker, isAlreadyExists, isNotFound } from '../shared/controller.js';
-import { sharedInformers } from '../shared/informers.js';
+import { splitKey } from '../../client/informer.js';
+import type { EventRecorder } from '../../events/recorder.js';
+import { Controller, isAlreadyExists, isNotFound, startDeferred } from '../shared/controller.js';
 import { claimObjects, getControllerOf, recheckOwner, refersTo } from '../shared/ownerrefs.js';
 import { msUntilAvailable, podPhase, type Pod } from '../shared/pods.js';
 import {
@@ -80,10 +78,8 @@ export interface StatefulSetControllerOptions {
   recorder?: EventRecorder;
 }
 
-export class StatefulSetController {
-  readonly worker: QueueWorker;
+export class StatefulSetController extends Controller {
   private readonly recorder: EventRecorder;
-  private readonly ownRecorder: Recorder | undefined;
   private setInformer!: Informer<StatefulSet>;
   private podInformer!: Informer<Pod>;
   private revInformer!: Informer<ControllerRevision>;
@@ -92,33 +88,21 @@ export class StatefulSetController {
   private readonly podClient: ResourceClient<Pod>;
   private readonly revClient: ResourceClient<ControllerRevision>;
   private readonly pvcClient: ResourceClient<PersistentVolumeClaim>;
-  private startTimer: NodeJS.Immediate | undefined;
-  private started = false;
-  /** Seam: re-sync a key after a delay. */
-  requeueAfter: (key: string, ms: number) => void;
 
-  constructor(
-    private readonly ctx: EngineContext,
-    opts: StatefulSetControllerOptions = {},
-  ) {
-    if (opts.recorder) this.recorder = opts.recorder;
-    else this.recorder = this.ownRecorder = new Recorder(ctx.client, { component: 'statefulset-controller', clock: ctx.clock });
-    this.worker = new QueueWorker('statefulset-controller', (key) => this.sync(key));
+  constructor(ctx: EngineContext, opts: StatefulSetControllerOptions = {}) {
+    super(ctx, 'statefulset-controller');
+    this.recorder = this.recorderFor('statefulset-controller', opts.recorder);
     this.setClient = ctx.client.resource<StatefulSet>('apps', 'StatefulSet');
     this.podClient = ctx.client.resource<Pod>('', 'Pod');
     this.revClient = ctx.client.resource<ControllerRevision>('apps', 'ControllerRevision');
     this.pvcClient = ctx.client.resource<PersistentVolumeClaim>('', 'PersistentVolumeClaim');
-    this.requeueAfter = (key, ms) => this.worker.queue.addAfter(key, ms);
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const f = sharedInformers(this.ctx);
-    this.setInformer = f.informer<StatefulSet>('apps', 'StatefulSet');
-    this.podInformer = f.informer<Pod>('', 'Pod');
-    this.revInformer = f.informer<ControllerRevision>('apps', 'ControllerRevision');
-    this.pvcInformer = f.informer<PersistentVolumeClaim>('', 'PersistentVolumeClaim');
+  protected register(): void {
+    this.setInformer = this.informer<StatefulSet>('apps', 'StatefulSet');
+    this.podInformer = this.informer<Pod>('', 'Pod');
+    this.revInformer = this.informer<ControllerRevision>('apps', 'ControllerRevision');
+    this.pvcInformer = this.informer<PersistentVolumeClaim>('', 'PersistentVolumeClaim');
     this.setInformer.addHandler({
       add: (s) => this.enqueue(s),
       update: (_o, s) => this.enqueue(s),
@@ -134,34 +118,6 @@ export class StatefulSetController {
       },
       delete: (p) => this.podChanged(p),
     });
-    f.start();
-  }
-
-  run(workers = 1): void {
-    this.start();
-    this.worker.run(workers);
-  }
-
-  runDeferred(): void {
-    this.startTimer = setImmediate(() => {
-      this.startTimer = undefined;
-      this.run();
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.startTimer) clearImmediate(this.startTimer);
-    await this.worker.stop();
-    if (this.started) sharedInformers(this.ctx).release(this.setInformer, this.podInformer, this.revInformer, this.pvcInformer);
-    this.ownRecorder?.stop();
-  }
-
-  drain(): Promise<number> {
-    return this.worker.drain();
-  }
-
-  private enqueue(o: KubeObject): void {
-    this.worker.enqueue(keyOf(o));
   }
 
   /** A pod changed: sync its set (by controller reference), or every set that could adopt it. */
@@ -585,7 +541,5 @@ function replicaStatus(pods: Pod[], minReady: number, now: Date, currentRevision
 
 /** controller-manager entry point: `statefulset`. */
 export function startStatefulSetController(ctx: EngineContext): { stop(): Promise<void> } {
-  const c = new StatefulSetController(ctx);
-  c.runDeferred();
-  return c;
+  return startDeferred(new StatefulSetController(ctx));
 }

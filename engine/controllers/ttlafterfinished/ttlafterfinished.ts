@@ -12,57 +12,24 @@ import type { EngineContext } from '../../component.js';
 import type { ResourceClient } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { keyOf, splitKey } from '../../client/informer.js';
-import { QueueWorker, isConflict, isNotFound, parseTime } from '../shared/controller.js';
-import { sharedInformers } from '../shared/informers.js';
+import { Controller, isConflict, isNotFound, parseTime, startDeferred } from '../shared/controller.js';
 import { finishedCondition, type Job } from '../job/types.js';
 
-export class TTLAfterFinishedController {
-  readonly worker: QueueWorker;
+export class TTLAfterFinishedController extends Controller {
   private jobInformer!: Informer<Job>;
   private readonly jobClient: ResourceClient<Job>;
-  private startTimer: NodeJS.Immediate | undefined;
-  private started = false;
-  /** Seam: re-sync a key after a delay. */
-  requeueAfter: (key: string, ms: number) => void;
 
-  constructor(private readonly ctx: EngineContext) {
-    this.worker = new QueueWorker('ttl-after-finished-controller', (key) => this.sync(key));
+  constructor(ctx: EngineContext) {
+    super(ctx, 'ttl-after-finished-controller');
     this.jobClient = ctx.client.resource<Job>('batch', 'Job');
-    this.requeueAfter = (key, ms) => this.worker.queue.addAfter(key, ms);
   }
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    const f = sharedInformers(this.ctx);
-    this.jobInformer = f.informer<Job>('batch', 'Job');
+  protected register(): void {
+    this.jobInformer = this.informer<Job>('batch', 'Job');
     const maybe = (j: Job) => {
       if (needsCleanup(j)) this.worker.enqueue(keyOf(j));
     };
     this.jobInformer.addHandler({ add: maybe, update: (_o, j) => maybe(j) });
-    f.start();
-  }
-
-  run(): void {
-    this.start();
-    this.worker.run(1);
-  }
-
-  runDeferred(): void {
-    this.startTimer = setImmediate(() => {
-      this.startTimer = undefined;
-      this.run();
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.startTimer) clearImmediate(this.startTimer);
-    await this.worker.stop();
-    if (this.started) sharedInformers(this.ctx).release(this.jobInformer);
-  }
-
-  drain(): Promise<number> {
-    return this.worker.drain();
   }
 
   /** processJob: deletes the Job if its TTL has run out, else comes back when it will. */
@@ -109,7 +76,5 @@ function needsCleanup(j: Job): boolean {
 
 /** controller-manager entry point: `ttlafterfinished`. */
 export function startTTLAfterFinishedController(ctx: EngineContext): { stop(): Promise<void> } {
-  const c = new TTLAfterFinishedController(ctx);
-  c.runDeferred();
-  return c;
+  return startDeferred(new TTLAfterFinishedController(ctx));
 }

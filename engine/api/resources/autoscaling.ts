@@ -2,7 +2,8 @@
  * autoscaling/v1 ↔ autoscaling/v2 HorizontalPodAutoscaler conversion (upstream
  * pkg/apis/autoscaling/v1/conversion.go), for serving v1 — which `kubectl autoscale` v1.32 POSTs
  * (protobuf, `/apis/autoscaling/v1/namespaces/<ns>/horizontalpodautoscalers`) — on top of
- * v2 storage. The API server's registry has to call these; see the report for the wiring.
+ * v2 storage. The registry's HPA resources (extra.ts) call these as their `convert`; the types
+ * are the ones the HPA controller (engine/controllers/horizontalpodautoscaler/) works with.
  *
  * v1 has only `targetCPUUtilizationPercentage`; everything else v2 can express travels in
  * annotations, as upstream does, so a v2 → v1 → v2 round trip loses nothing:
@@ -13,9 +14,66 @@
  * (upstream writes the metrics annotations in the old v2beta1-like shape; Skiff writes and
  * reads the v2 shape, and also reads the old shape for Resource metrics).
  */
-import type { KubeObject } from '../../api/types.js';
-import { clone, isPlainObject } from '../../api/types.js';
-import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus } from './horizontal.js';
+import type { KubeObject } from '../types.js';
+import { clone, isPlainObject } from '../types.js';
+
+export interface MetricTarget {
+  type: 'Utilization' | 'AverageValue' | 'Value' | string;
+  averageUtilization?: number;
+  averageValue?: string | number;
+  value?: string | number;
+}
+
+export interface MetricSpec {
+  type: 'Resource' | 'ContainerResource' | 'Pods' | 'Object' | 'External' | string;
+  resource?: { name: string; target: MetricTarget };
+  containerResource?: { name: string; container: string; target: MetricTarget };
+  [k: string]: unknown;
+}
+
+export interface ScalingPolicy {
+  type: 'Pods' | 'Percent' | string;
+  value: number;
+  periodSeconds: number;
+}
+
+export interface ScalingRules {
+  stabilizationWindowSeconds?: number;
+  selectPolicy?: 'Max' | 'Min' | 'Disabled' | string;
+  policies?: ScalingPolicy[];
+}
+
+export interface HPACondition {
+  type: string;
+  status: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface MetricStatus {
+  type: string;
+  resource?: { name: string; current: { averageUtilization?: number; averageValue?: string } };
+  containerResource?: { name: string; container: string; current: { averageUtilization?: number; averageValue?: string } };
+}
+
+export interface HorizontalPodAutoscaler extends KubeObject {
+  spec?: {
+    scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string };
+    minReplicas?: number;
+    maxReplicas?: number;
+    metrics?: MetricSpec[];
+    behavior?: { scaleUp?: ScalingRules; scaleDown?: ScalingRules };
+  };
+  status?: {
+    observedGeneration?: number;
+    lastScaleTime?: string;
+    currentReplicas?: number;
+    desiredReplicas?: number;
+    currentMetrics?: MetricStatus[];
+    conditions?: HPACondition[];
+  };
+}
 
 export const METRICS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/metrics';
 export const BEHAVIOR_ANNOTATION = 'autoscaling.alpha.kubernetes.io/behavior';

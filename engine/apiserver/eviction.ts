@@ -1,7 +1,8 @@
 /**
  * What the pods/eviction subresource must do with PodDisruptionBudgets (upstream
  * pkg/registry/core/pod/storage/eviction.go), as a function the API server's eviction handler
- * calls before deleting the pod:
+ * calls before deleting the pod (the disruption controller, engine/controllers/disruption/, keeps
+ * the budgets' status this spends):
  *
  *   checkEviction(client, pod, now)   // throws 429 / 500 / 403, or spends one disruption
  *   rest.delete(pod)
@@ -16,12 +17,16 @@
  *   429 "Cannot evict pod as it would violate the pod's disruption budget." — which
  *   `kubectl drain` retries every 5 s.
  */
-import * as errors from '../../api/errors.js';
-import type { Status } from '../../api/types.js';
-import type { Client } from '../../client/client.js';
-import { metaTime } from '../shared/controller.js';
-import { isPodReady, type Pod } from '../shared/pods.js';
-import { selects, type PodDisruptionBudget } from './disruption.js';
+import * as errors from '../api/errors.js';
+import type { Status } from '../api/types.js';
+import { isPodReady, type Pod } from '../api/resources/pod.js';
+import { pdbSelects, type PodDisruptionBudget } from '../api/resources/policy.js';
+import type { Client } from '../client/client.js';
+
+/** A timestamp as metav1.Time serializes it (RFC 3339, whole seconds). */
+function metaTime(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+}
 
 /** upstream MaxDisruptedPodSize. */
 export const MAX_DISRUPTED_POD_SIZE = 2000;
@@ -42,7 +47,7 @@ export function checkEviction(client: Client, pod: Pod, now: Date, opts: { dryRu
   if (!client.registry.byGroupKind('policy', 'PodDisruptionBudget')) return;
   const pdbs = client.resource<PodDisruptionBudget>('policy', 'PodDisruptionBudget');
   for (let attempt = 0; attempt < 5; attempt++) {
-    const matching = pdbs.list(pod.metadata.namespace).items.filter((b) => selects(b, pod));
+    const matching = pdbs.list(pod.metadata.namespace).items.filter((b) => pdbSelects(b, pod));
     if (matching.length === 0) return;
     if (matching.length > 1) throw errors.internal('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
     const pdb = structuredClone(matching[0]);
