@@ -16,12 +16,14 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes, randomInt } from 'node:crypto';
 import { ROOT, eventually, run, startCluster, writeTemp, type Cluster } from './harness.js';
 
 function skipReason(): string | false {
   if (process.platform !== 'linux') return 'a second dockerd needs Linux';
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'a second dockerd needs root';
   if (spawnSync('sh', ['-c', 'command -v dockerd'], { stdio: 'ignore' }).status !== 0) return 'no dockerd binary';
+  if (spawnSync('sh', ['-c', 'command -v ip'], { stdio: 'ignore' }).status !== 0) return 'no ip command (iproute2) to give the second dockerd a bridge';
   // The images come from the main engine (a short timeout: a wedged shared daemon is a skip, not a hang).
   if (spawnSync('docker', ['image', 'inspect', 'skiff-test/busybox:1', 'skiff-test/httpd:1'], { stdio: 'ignore', timeout: 20_000 }).status !== 0) return 'Docker (with the test images) is not available';
   return false;
@@ -35,7 +37,20 @@ class SecondDockerd {
   proc?: ChildProcess;
   log = '';
 
+  /**
+   * Its own default bridge. With `--bridge=none` dockerd deletes the host's `docker0` (it shares
+   * the kernel's network namespace with the main daemon), so each test daemon gets a bridge of
+   * its own instead, in the CGNAT range that Docker's address pools never use.
+   */
+  readonly bridge = `skd${randomBytes(3).toString('hex')}`;
+
   async start(): Promise<void> {
+    const cidr = `100.${64 + randomInt(0, 64)}.${randomInt(0, 256)}.1/24`;
+    const exists = spawnSync('ip', ['link', 'show', this.bridge], { stdio: 'ignore' }).status === 0;
+    for (const args of exists ? [] : [['link', 'add', 'name', this.bridge, 'type', 'bridge'], ['addr', 'add', cidr, 'dev', this.bridge], ['link', 'set', this.bridge, 'up']]) {
+      const r = spawnSync('ip', args, { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr || r.error?.message}`);
+    }
     this.proc = spawn(
       'dockerd',
       [
@@ -43,7 +58,7 @@ class SecondDockerd {
         '--data-root', join(this.dir, 'root'),
         '--exec-root', join(this.dir, 'exec'),
         '--pidfile', join(this.dir, 'pid'),
-        '--bridge=none', '--iptables=false', '--ip-masq=false',
+        `--bridge=${this.bridge}`, '--iptables=false', '--ip-masq=false',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -73,11 +88,18 @@ class SecondDockerd {
 
   /** Stops it and deletes its dirs (lazily unmounting anything it left mounted). */
   async destroy(): Promise<void> {
+    // Its networks are bridges in the host's kernel: remove them while the daemon still answers.
+    if (this.proc && this.proc.exitCode === null) {
+      const ids = this.docker(['ps', '-aq']).out.split(/\s+/).filter(Boolean);
+      if (ids.length) this.docker(['rm', '-f', ...ids]);
+      this.docker(['network', 'prune', '-f']);
+    }
     await this.stop();
     const mounts = existsSync('/proc/mounts')
       ? readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m?.startsWith(this.dir))
       : [];
     for (const m of mounts.reverse()) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+    spawnSync('ip', ['link', 'del', this.bridge], { stdio: 'ignore' });
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -175,7 +197,9 @@ describe('a second Docker engine as a node', { skip: skipReason() }, () => {
 
   it('a pod pinned to d2 runs on that engine with init containers, volumes, env and probes', async () => {
     await cluster().k(['apply', '-f', writeTemp('pod.yaml', POD)]);
-    await eventually(async () => (await cluster().k(['get', 'pod', 'web-d2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])) === 'True', 120_000, 500);
+    await eventually(async () => (await cluster().k(['get', 'pod', 'web-d2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])) === 'True', 120_000, 500).catch(async (e: Error) => {
+      throw new Error(`${e.message}\n${(await cluster().kubectl(['describe', 'pod', 'web-d2'])).stdout}\n${cluster().output().slice(-3000)}`);
+    });
     const pod = JSON.parse(await cluster().k(['get', 'pod', 'web-d2', '-o', 'json'])) as { spec: { nodeName: string }; status: { podIP: string } };
     assert.equal(pod.spec.nodeName, 'd2');
     const cidr = (await nodeJson('d2')).spec?.podCIDR as string;
@@ -221,12 +245,13 @@ describe('a second Docker engine as a node', { skip: skipReason() }, () => {
   it('survives a skiff serve restart: the pod keeps its containers on d2', async () => {
     const before = d2Containers().sort();
     await c.stop();
-    c2 = await startCluster({ dataDir: c.dataDir, name: c.name, keepDocker: true, env: { DOCKER_HOST: d1.endpoint } });
+    c2 = await startCluster({ dataDir: c.dataDir, name: c.name, env: { DOCKER_HOST: d1.endpoint } });
     await eventually(async () => ready(await nodeJson('d2')) === 'True', 90_000, 500);
     await eventually(async () => (await cluster().k(['get', 'pod', 'web-d2', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])) === 'True', 60_000, 500);
     // Adopted, not recreated: the same container ids, no duplicates.
     assert.deepEqual(d2Containers().sort(), before);
-    assert.equal((await cluster().k(['exec', 'web-d2', '-c', 'web', '--', 'cat', '/data/index.html'])).trim(), 'served-from-d2');
+    // The pod's Ready status is from before the restart; d2's kubelet serves exec once it is up.
+    await eventually(async () => (await cluster().kubectl(['exec', 'web-d2', '-c', 'web', '--', 'cat', '/data/index.html'])).stdout.trim() === 'served-from-d2', 30_000, 500);
   });
 
   it('d2 turns NotReady when its engine stops answering, and Ready when it is back', async () => {
