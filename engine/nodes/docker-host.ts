@@ -220,12 +220,18 @@ export class DockerNodeHost implements Component {
   /** The node is gone: its containers and network on its engine, its lease, pods and files go too. */
   private async cleanup(name: string, h: Hosted): Promise<void> {
     const labels = { [LABEL.cluster]: this.ctx.clusterName, [LABEL.node]: name };
-    try {
-      const list = await h.runtime.listContainers({ labels });
-      await Promise.all(list.map((c) => h.runtime.removeContainer(c.id)));
-      await h.runtime.removeNetwork(`${this.ctx.network.networkName}-${name}`);
-    } catch (e) {
-      console.error(`docker node ${name}: removing its containers from ${h.endpoint}: ${(e as Error).message}`);
+    // The engine may have just come back (or be busy): try a few times before giving up, so a
+    // removed node does not leave running containers behind on it.
+    for (let attempt = 1; attempt <= 5 && !this.stopped; attempt++) {
+      try {
+        const list = await h.runtime.listContainers({ labels });
+        await Promise.all(list.map((c) => h.runtime.removeContainer(c.id)));
+        await h.runtime.removeNetwork(`${this.ctx.network.networkName}-${name}`);
+        if ((await h.runtime.listContainers({ labels })).length === 0) break;
+      } catch (e) {
+        console.error(`docker node ${name}: removing its containers from ${h.endpoint} (attempt ${attempt}): ${(e as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 2000));
     }
     this.ctx.client.resource('coordination.k8s.io', 'Lease').delete('kube-node-lease', name);
     const pods = this.ctx.client.resource('', 'Pod');

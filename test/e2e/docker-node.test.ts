@@ -267,7 +267,9 @@ describe('a second Docker engine as a node', { skip: skipReason() }, () => {
     assert.ok(d2Containers().length > 0);
     const rm = await skiff(['rm', 'd2']);
     assert.equal(rm.code, 0, rm.stderr);
-    await eventually(() => d2Containers().length === 0, 60_000, 500);
+    await eventually(() => d2Containers().length === 0, 60_000, 500).catch((e: Error) => {
+      throw new Error(`${e.message}\n${d2.docker(['ps', '-a']).out}\n${cluster().output().slice(-4000)}`);
+    });
     await eventually(async () => (await cluster().kubectl(['get', 'pod', 'web-d2'])).code !== 0, 30_000, 500);
     assert.equal(d2.docker(['network', 'ls', '-q', '--filter', `name=skiff-${c.name}-d2`]).out, '');
     assert.equal((await cluster().kubectl(['get', 'node', 'd2'])).code, 1);
