@@ -30,6 +30,21 @@ const deployment = (name: string): KubeObject => ({
 const code = (status: number, reason?: string) => (e: unknown) => e instanceof ApiError && e.code === status && (!reason || e.reason === reason);
 
 describe('Rest', () => {
+  it('selector vs template labels: the labels printed as Go prints a map[string]string', () => {
+    const { rest, def } = env();
+    const d = deployment('a');
+    (d.spec as { template: { metadata: { labels: object } } }).template.metadata.labels = { tier: 'x', app: 'b' };
+    assert.throws(() => rest.create(def('apps', 'ReplicaSet'), 'default', d), (e: unknown) => {
+      assert.ok(e instanceof ApiError);
+      assert.equal(e.code, 422);
+      assert.equal(
+        e.status.message,
+        'ReplicaSet.apps "a" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"b", "tier":"x"}: `selector` does not match template `labels`',
+      );
+      return true;
+    });
+  });
+
   it('NamespaceLifecycle: 404 for a missing namespace, 403 NamespaceTerminating in a terminating one', () => {
     const { rest, def } = env();
     const CM = def('', 'ConfigMap');

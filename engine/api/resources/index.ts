@@ -35,12 +35,26 @@ function validateTemplated(o: KubeObject, selectorRequired = true): StatusCause[
     if (s && s.length === 0) out.push(invalidValue('spec.selector', sel, 'empty selector is invalid for deployment'));
     const labels = obj(obj(tmpl.metadata).labels) as Record<string, string>;
     if (s && s.length > 0 && !matchesLabels(s, labels)) {
-      out.push(invalidValue('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
+      const raw = obj(tmpl.metadata).labels;
+      out.push({
+        reason: 'FieldValueInvalid',
+        field: 'spec.template.metadata.labels',
+        message: `Invalid value: ${goStringMap(isPlainObject(raw) ? labels : undefined)}: \`selector\` does not match template \`labels\``,
+      });
     }
   }
   out.push(...nonNegativeInt(spec.replicas, 'spec.replicas'));
   out.push(...validatePodSpec(tmpl.spec, 'spec.template.spec'));
   return out;
+}
+
+/** Go's %#v of a map[string]string, as upstream's field.Invalid prints label maps: keys sorted. */
+export function goStringMap(m: Record<string, string> | undefined): string {
+  if (!m) return 'map[string]string(nil)';
+  const pairs = Object.keys(m)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(String(m[k]))}`);
+  return `map[string]string{${pairs.join(', ')}}`;
 }
 
 function defaultTemplate(spec: Obj): void {
