@@ -1,7 +1,9 @@
 /**
  * The `skiff` command. Small on purpose: parse flags, build an Engine, run it.
- *   skiff serve [--data-dir DIR] [--port N]   run the cluster (and dashboard) in the foreground
+ *   skiff serve [--data-dir DIR] [--port N] [--no-dashboard]   run the cluster (and dashboard) in the foreground
  *   skiff version
+ * Switches (--no-dashboard, --standby, --help) never take the next argument as their value, so
+ * `serve --no-dashboard /tmp/x` cannot silently swallow an argument and still start a dashboard.
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,18 +11,27 @@ import { Engine } from './engine.js';
 import { SERVER_VERSION } from './apiserver/server.js';
 import { startDashboardWorker, type DashboardHandle } from './dashboard/worker.js';
 
-const USAGE = `Usage: skiff <command> [flags]
-
-Commands:
-  serve     Run the local cluster in the foreground (Ctrl-C stops it)
-              --data-dir DIR   where state, credentials and kubeconfig live (default ~/.skiff)
+const SERVE_FLAGS = `              --data-dir DIR   where state, credentials and kubeconfig live (default ~/.skiff)
               --port N         API server port on 127.0.0.1 (default 6443; 0 = any free port)
               --dashboard-port N  dashboard port on 127.0.0.1 (default 0 = any free port)
-              --no-dashboard   run the cluster only (no dashboard worker)
+              --no-dashboard   run the cluster only (no dashboard worker, no Dashboard: URL)
               --standby        also run standby scheduler/controller-manager replicas (leader election)
               --cluster-name N Docker labels and network name (default "skiff"; env SKIFF_CLUSTER_NAME);
                                two engines on one Docker need two names
-  node      Manage nodes of a running cluster: skiff node add --virtual NAME | list | rm NAME
+`;
+
+export const SERVE_USAGE = `Usage: skiff serve [flags]
+
+Run the local cluster in the foreground (Ctrl-C stops it).
+
+Flags:
+${SERVE_FLAGS}`;
+
+export const USAGE = `Usage: skiff <command> [flags]
+
+Commands:
+  serve     Run the local cluster in the foreground (Ctrl-C stops it)
+${SERVE_FLAGS}  node      Manage nodes of a running cluster: skiff node add --virtual NAME | list | rm NAME
   app       The desktop app (web mode when Electron is not installed)
   kubectl   Run kubectl against the Skiff cluster (unless --kubeconfig/--context is given)
   version   Print the version
@@ -30,16 +41,21 @@ interface Flags {
   [k: string]: string | boolean;
 }
 
+/** Flags that are switches: `--x` is true, `--x=false` false, and they never consume the next argument. */
+const SWITCHES = new Set(['no-dashboard', 'standby', 'help']);
+
 export function parseFlags(args: string[]): { positional: string[]; flags: Flags } {
   const positional: string[] = [];
   const flags: Flags = {};
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
+    const a = args[i] === '-h' ? '--help' : args[i];
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
-      if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
-      else if (i + 1 < args.length && !args[i + 1].startsWith('--')) flags[a.slice(2)] = args[++i];
-      else flags[a.slice(2)] = true;
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      if (SWITCHES.has(name)) flags[name] = eq > 0 ? a.slice(eq + 1) !== 'false' : true;
+      else if (eq > 0) flags[name] = a.slice(eq + 1);
+      else if (i + 1 < args.length && !args[i + 1].startsWith('--')) flags[name] = args[++i];
+      else flags[name] = true;
     } else positional.push(a);
   }
   return { positional, flags };
@@ -50,6 +66,10 @@ export async function main(argv: string[]): Promise<number> {
   const cmd = positional[0];
   switch (cmd) {
     case 'serve':
+      if (flags.help === true) {
+        console.log(SERVE_USAGE);
+        return 0;
+      }
       return serve(flags);
     case 'app':
       // The desktop app (Electron) when installed, else web mode: `serve` + the dashboard URL.

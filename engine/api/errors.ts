@@ -67,6 +67,17 @@ export function forbidden(message: string): ApiError {
   return failure(403, 'Forbidden', message);
 }
 
+/**
+ * 403 about one object, as upstream's NewForbidden: `configmaps "y" is forbidden: <why>`
+ * (`configmaps is forbidden: <why>` without a name).
+ */
+export function forbiddenObject(resource: string, name: string, why: string, group?: string, causes?: StatusCause[]): ApiError {
+  const what = name ? `${qualified(resource, group)} "${name}"` : qualified(resource, group);
+  const details: NonNullable<Status['details']> = { name, group: group ?? '', kind: resource };
+  if (causes?.length) details.causes = causes;
+  return failure(403, 'Forbidden', `${what} is forbidden: ${why}`, details);
+}
+
 export function methodNotAllowed(message = 'the server does not allow this method on the requested resource'): ApiError {
   return failure(405, 'MethodNotAllowed', message);
 }

@@ -30,6 +30,57 @@ const deployment = (name: string): KubeObject => ({
 const code = (status: number, reason?: string) => (e: unknown) => e instanceof ApiError && e.code === status && (!reason || e.reason === reason);
 
 describe('Rest', () => {
+  it('selector vs template labels: the labels printed as Go prints a map[string]string', () => {
+    const { rest, def } = env();
+    const d = deployment('a');
+    (d.spec as { template: { metadata: { labels: object } } }).template.metadata.labels = { tier: 'x', app: 'b' };
+    assert.throws(() => rest.create(def('apps', 'ReplicaSet'), 'default', d), (e: unknown) => {
+      assert.ok(e instanceof ApiError);
+      assert.equal(e.code, 422);
+      assert.equal(
+        e.status.message,
+        'ReplicaSet.apps "a" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"b", "tier":"x"}: `selector` does not match template `labels`',
+      );
+      return true;
+    });
+  });
+
+  it('NamespaceLifecycle: 404 for a missing namespace, 403 NamespaceTerminating in a terminating one', () => {
+    const { rest, def } = env();
+    const CM = def('', 'ConfigMap');
+    assert.throws(() => rest.create(CM, 'nope', { metadata: { name: 'y' } }), (e: unknown) => {
+      assert.ok(e instanceof ApiError);
+      assert.equal(e.code, 404);
+      assert.equal(e.status.message, 'namespaces "nope" not found');
+      return true;
+    });
+    rest.create(def('', 'Namespace'), undefined, { metadata: { name: 'q' } });
+    rest.create(CM, 'q', { metadata: { name: 'keep', finalizers: ['example.com/hold'] } });
+    rest.delete(def('', 'Namespace'), undefined, 'q');
+    assert.throws(() => rest.create(CM, 'q', { metadata: { name: 'y' } }), (e: unknown) => {
+      assert.ok(e instanceof ApiError);
+      assert.equal(e.code, 403);
+      assert.equal(e.reason, 'Forbidden');
+      assert.equal(e.status.message, 'configmaps "y" is forbidden: unable to create new content in namespace q because it is being terminated');
+      assert.deepEqual(e.status.details, {
+        name: 'y',
+        group: '',
+        kind: 'configmaps',
+        causes: [{ reason: 'NamespaceTerminating', message: 'namespace q is being terminated', field: 'metadata.namespace' }],
+      });
+      return true;
+    });
+    // Before validation and name generation, as upstream's admission: the generateName is named.
+    assert.throws(() => rest.create(def('apps', 'Deployment'), 'q', { metadata: { generateName: 'web-' }, spec: {} }), (e: unknown) => {
+      assert.ok(e instanceof ApiError);
+      assert.equal(e.status.message, 'deployments.apps "web-" is forbidden: unable to create new content in namespace q because it is being terminated');
+      return true;
+    });
+    // Updates of existing content are still allowed (controllers remove finalizers).
+    const keep = rest.get(CM, 'q', 'keep').obj;
+    rest.update(CM, 'q', 'keep', { ...keep, metadata: { ...keep.metadata, labels: { a: 'b' } } });
+  });
+
   it('sets uid, creationTimestamp, generation, defaults; generateName picks a name', () => {
     const { rest, def } = env();
     const d = rest.create(def('apps', 'Deployment'), 'default', deployment('web')).obj;

@@ -218,6 +218,9 @@ export class Rest {
       delete obj.metadata.namespace;
     }
     const meta = obj.metadata;
+    // NamespaceLifecycle admission runs before name generation and validation upstream: a missing
+    // or terminating namespace is reported first, naming the object by its generateName if any.
+    if (def.namespaced) this.checkNamespace(def, obj.metadata.namespace as string, meta.name || meta.generateName || '');
     // Upstream keeps generated names valid by cutting the prefix to 58 characters.
     if (!meta.name && meta.generateName) meta.name = meta.generateName.slice(0, 58) + randomSuffix();
     // Server-owned metadata is never taken from the client on create.
@@ -237,7 +240,6 @@ export class Rest {
     }
     def.defaults?.(obj);
     this.validate(def, obj, undefined);
-    if (def.namespaced) this.checkNamespace(obj.metadata.namespace as string);
     for (const a of this.admission) a(obj, undefined, { rest: this, op: 'create', def });
     const key = storageKey(def, meta.namespace, meta.name as string);
     if (this.store.get(key)) throw errors.alreadyExists(def.plural, meta.name as string, def.group || undefined);
@@ -440,13 +442,16 @@ export class Rest {
     if (causes.length) throw errors.invalid(def.kind, obj.metadata.name ?? obj.metadata.generateName ?? '', causes, def.group || undefined);
   }
 
-  private checkNamespace(ns: string): void {
+  /** Upstream's NamespaceLifecycle admission for creates (plugin/pkg/admission/namespace/lifecycle). */
+  private checkNamespace(def: ResourceDef, ns: string, name: string): void {
     const nsDef = this.registry.lookup('', 'v1', 'namespaces');
-    if (!nsDef) return;
+    if (!nsDef || !ns) return;
     const e = this.store.get(storageKey(nsDef, undefined, ns));
     if (!e) throw errors.notFound('namespaces', ns);
     if (e.obj.metadata.deletionTimestamp) {
-      throw errors.forbidden(`unable to create new content in namespace ${ns} because it is being terminated`);
+      throw errors.forbiddenObject(def.plural, name, `unable to create new content in namespace ${ns} because it is being terminated`, def.group || undefined, [
+        { reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' },
+      ]);
     }
   }
 

@@ -41,4 +41,35 @@ describe('NodeAgent', () => {
     assert.equal(nodeAgentFor(env.client, 'n1'), undefined);
     env.close();
   });
+
+  test('registration only: a label the user removes from the node stays removed', async () => {
+    const env = newTestEnv({ namespaces: ['default', 'kube-node-lease'] });
+    const host: NodeHost = {
+      ping: async () => true,
+      info: async () => ({ cpus: 2, memoryBytes: 4 << 30, os: 'linux', osImage: 'Test OS', kernelVersion: '6.1', architecture: 'amd64', containerRuntimeVersion: 'docker://20.10.24' }),
+    };
+    const opts = { name: 'n1', client: env.client, host, clock: env.clock, heartbeatMs: 3_600_000, labels: { team: 'a' } };
+    const agent = new NodeAgent(opts);
+    await agent.start();
+    const nodes = env.client.resource('', 'Node');
+    assert.equal(nodes.get(undefined, 'n1')?.metadata.labels?.team, 'a');
+    nodes.modify(undefined, 'n1', (n) => {
+      n.metadata.labels = { ...(n.metadata.labels ?? {}) };
+      delete n.metadata.labels.team;
+      delete n.metadata.labels['node-role.kubernetes.io/control-plane'];
+    });
+    env.clock.advance(120_000); // past the status heartbeat
+    agent.checkNow();
+    await new Promise((r) => setTimeout(r, 10));
+    agent.stop();
+    // A restarted agent finds its Node and leaves the labels alone.
+    const again = new NodeAgent(opts);
+    await again.start();
+    const labels = nodes.get(undefined, 'n1')?.metadata.labels ?? {};
+    assert.equal(labels.team, undefined);
+    assert.equal(labels['node-role.kubernetes.io/control-plane'], undefined);
+    assert.equal(labels['kubernetes.io/hostname'], 'n1');
+    again.stop();
+    env.close();
+  });
 });

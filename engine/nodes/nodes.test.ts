@@ -45,6 +45,36 @@ describe('virtual nodes', () => {
     assert.deepEqual(status(n).capacity, { cpu: '4', 'ephemeral-storage': '100Gi', memory: '8Gi', pods: '110' });
   });
 
+  it('label removals stick: labels are set at registration only (type=virtual only for a new Node)', () => {
+    const { e, clock, host } = setup();
+    addVirtualNode(e, { name: 'v2' });
+    host.drain();
+    assert.equal(node(e, 'v2').metadata.labels?.type, 'virtual');
+    const drop = (...keys: string[]) =>
+      e.client.resource('', 'Node').modify(undefined, 'v2', (n) => {
+        n.metadata.labels = { ...(n.metadata.labels ?? {}) };
+        for (const k of keys) delete n.metadata.labels[k];
+      });
+    drop('type', 'kubernetes.io/os');
+    host.drain();
+    clock.advance(120_000);
+    host.tick();
+    host.drain();
+    let labels = node(e, 'v2').metadata.labels ?? {};
+    assert.equal(labels.type, undefined, 'type stays removed');
+    assert.equal(labels['kubernetes.io/os'], undefined, 'os stays removed while the kubelet runs');
+    assert.equal(labels['node.skiff.io/virtual'], 'true');
+    host.stop();
+    // A restarted engine re-registers: well-known labels come back (upstream updateDefaultLabels), type does not.
+    const again = new VirtualNodeHost({ client: e.client, clock, timers: false });
+    again.start();
+    again.drain();
+    labels = node(e, 'v2').metadata.labels ?? {};
+    assert.equal(labels['kubernetes.io/os'], 'linux');
+    assert.equal(labels.type, undefined);
+    again.stop();
+  });
+
   it('runs bound pods without containers and removes deleted ones at once', () => {
     const { e, host } = setup();
     addVirtualNode(e, { name: 'vn1' });

@@ -219,13 +219,20 @@ export class VirtualNodeHost implements Component {
       if (!this.client.resource('', 'Node').get(undefined, name)) this.cleanup(name);
       return;
     }
+    // Labels are set when the kubelet registers, never afterwards, as upstream's kubelet does
+    // (initialNode on creation, updateDefaultLabels for an existing Node): the well-known
+    // hostname/os/arch ones at each registration, `type=virtual` only for a Node that was never
+    // registered (no status yet). A label the user removes later stays removed.
+    const registering = !this.kubelets.has(name);
     const labels = node.metadata.labels ?? {};
-    const wantLabels: Record<string, string> = {
-      [TYPE_LABEL]: 'virtual',
-      'kubernetes.io/hostname': name,
-      'kubernetes.io/os': 'linux',
-      'kubernetes.io/arch': 'amd64',
-    };
+    const wantLabels: Record<string, string> = registering
+      ? {
+          ...(isPlainObject(node.status) && Object.keys(node.status).length ? {} : { [TYPE_LABEL]: 'virtual' }),
+          'kubernetes.io/hostname': name,
+          'kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': 'amd64',
+        }
+      : {};
     const missing = Object.entries(wantLabels).filter(([k]) => labels[k] === undefined);
     let cidr = podCIDROf(node);
     if (missing.length || !cidr) {

@@ -35,12 +35,46 @@ function validateTemplated(o: KubeObject, selectorRequired = true): StatusCause[
     if (s && s.length === 0) out.push(invalidValue('spec.selector', sel, 'empty selector is invalid for deployment'));
     const labels = obj(obj(tmpl.metadata).labels) as Record<string, string>;
     if (s && s.length > 0 && !matchesLabels(s, labels)) {
-      out.push(invalidValue('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
+      const raw = obj(tmpl.metadata).labels;
+      out.push({
+        reason: 'FieldValueInvalid',
+        field: 'spec.template.metadata.labels',
+        message: `Invalid value: ${goStringMap(isPlainObject(raw) ? labels : undefined)}: \`selector\` does not match template \`labels\``,
+      });
     }
   }
   out.push(...nonNegativeInt(spec.replicas, 'spec.replicas'));
   out.push(...validatePodSpec(tmpl.spec, 'spec.template.spec'));
   return out;
+}
+
+/** Job backoffLimitPerIndex / maxFailedIndexes (upstream validateJobSpec, 1.32 wording). */
+function validatePerIndex(spec: Obj): StatusCause[] {
+  const out: StatusCause[] = [];
+  const indexed = spec.completionMode === 'Indexed';
+  for (const f of ['backoffLimitPerIndex', 'maxFailedIndexes']) {
+    if (spec[f] === undefined || spec[f] === null) continue;
+    out.push(...nonNegativeInt(spec[f], `spec.${f}`));
+    if (!indexed) out.push(invalidValue(`spec.${f}`, spec[f], 'requires indexed completion mode'));
+  }
+  if (spec.maxFailedIndexes !== undefined && spec.maxFailedIndexes !== null) {
+    if (spec.backoffLimitPerIndex === undefined || spec.backoffLimitPerIndex === null) {
+      out.push({ reason: 'FieldValueRequired', field: 'spec.backoffLimitPerIndex', message: 'Required value: when maxFailedIndexes is specified' });
+    }
+    if (typeof spec.completions === 'number' && typeof spec.maxFailedIndexes === 'number' && spec.maxFailedIndexes > spec.completions) {
+      out.push(invalidValue('spec.maxFailedIndexes', spec.maxFailedIndexes, 'must be less than or equal to completions'));
+    }
+  }
+  return out;
+}
+
+/** Go's %#v of a map[string]string, as upstream's field.Invalid prints label maps: keys sorted. */
+export function goStringMap(m: Record<string, string> | undefined): string {
+  if (!m) return 'map[string]string(nil)';
+  const pairs = Object.keys(m)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(String(m[k]))}`);
+  return `map[string]string{${pairs.join(', ')}}`;
 }
 
 function defaultTemplate(spec: Obj): void {
@@ -344,7 +378,8 @@ export function builtinResources(): ResourceDef[] {
         }
         spec.parallelism ??= 1;
         spec.podReplacementPolicy ??= spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
-        spec.backoffLimit ??= 6;
+        // With backoffLimitPerIndex the global limit defaults to MaxInt32 (upstream SetDefaults_Job).
+        spec.backoffLimit ??= typeof spec.backoffLimitPerIndex === 'number' ? 2147483647 : 6;
         spec.completionMode ??= 'NonIndexed';
         spec.suspend ??= false;
         spec.manualSelector ??= undefined;
@@ -365,6 +400,7 @@ export function builtinResources(): ResourceDef[] {
           out.push({ reason: 'FieldValueNotSupported', field: 'spec.template.spec.restartPolicy', message: `Unsupported value: ${JSON.stringify(rp)}: supported values: "OnFailure", "Never"` });
         }
         out.push(...nonNegativeInt(spec.parallelism, 'spec.parallelism'), ...nonNegativeInt(spec.completions, 'spec.completions'), ...nonNegativeInt(spec.backoffLimit, 'spec.backoffLimit'));
+        out.push(...validatePerIndex(spec));
         return out;
       },
       fields: (o) => ({ 'status.successful': String(obj(o.status).succeeded ?? 0) }),

@@ -307,6 +307,102 @@ describe('Job controller', () => {
   });
 });
 
+describe('Job controller: backoffLimitPerIndex', () => {
+  let f: Fixture;
+  beforeEach(() => (f = setup()));
+  afterEach(async () => {
+    await f.c.stop();
+    f.env.close();
+  });
+  const byIndex = (env: TestEnv, name: string, ix: number) => pods(env, name).filter((p) => p.metadata.annotations?.[JOB_COMPLETION_INDEX] === String(ix));
+  const active = (list: Pod[]) => list.filter((p) => p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded');
+
+  it('stops retrying an index after backoffLimitPerIndex+1 failures, runs the others, then fails with FailedIndexes', async () => {
+    const { env, c, delays } = f;
+    env.create(newJob('pj', { completions: 3, parallelism: 3, completionMode: 'Indexed', backoffLimitPerIndex: 1 }));
+    await settle(c);
+    assert.equal(job(env, 'pj').spec?.backoffLimit, 2147483647, 'backoffLimit defaults to MaxInt32');
+    assert.equal(pods(env, 'pj').length, 3);
+    const first = byIndex(env, 'pj', 1)[0];
+    assert.equal(first.metadata.annotations?.['batch.kubernetes.io/job-index-failure-count'], '0');
+    finish(env, first, 'Failed', 1);
+    await settle(c);
+    // Per-index backoff: the replacement waits 10 s after the failure.
+    assert.equal(active(byIndex(env, 'pj', 1)).length, 0);
+    assert.ok(delays.some((d) => d.key === 'default/pj' && d.ms > 0 && d.ms <= 10_000), JSON.stringify(delays));
+    env.clock.advance(11_000);
+    c.worker.enqueue('default/pj');
+    await settle(c);
+    const retry = active(byIndex(env, 'pj', 1));
+    assert.equal(retry.length, 1, 'index 1 retried once');
+    assert.equal(retry[0].metadata.annotations?.['batch.kubernetes.io/job-index-failure-count'], '1');
+    finish(env, retry[0], 'Failed', 1);
+    await settle(c);
+    env.clock.advance(60_000);
+    c.worker.enqueue('default/pj');
+    await settle(c);
+    assert.equal(active(byIndex(env, 'pj', 1)).length, 0, 'index 1 is not retried again');
+    let j = job(env, 'pj');
+    assert.equal(j.status?.failedIndexes, '1');
+    assert.equal(j.status?.failed, 2);
+    assert.equal(cond(j, 'Failed'), undefined, 'other indexes still running');
+    assert.equal(active(pods(env, 'pj')).length, 2);
+    for (const ix of [0, 2]) finish(env, active(byIndex(env, 'pj', ix))[0], 'Succeeded', 0);
+    await settle(c);
+    j = job(env, 'pj');
+    assert.equal(j.status?.completedIndexes, '0,2');
+    assert.equal(j.status?.succeeded, 2);
+    assert.equal(cond(j, 'FailureTarget')?.reason, 'FailedIndexes');
+    assert.equal(cond(j, 'Failed')?.status, 'True');
+    assert.equal(cond(j, 'Failed')?.reason, 'FailedIndexes');
+    assert.equal(cond(j, 'Failed')?.message, 'Job has failed indexes');
+  });
+
+  it('maxFailedIndexes: more failed indexes than allowed fails the Job at once; FailIndex rules fail an index without retries', async () => {
+    const { env, c } = f;
+    env.create(
+      newJob('mf', {
+        completions: 4,
+        parallelism: 4,
+        completionMode: 'Indexed',
+        backoffLimitPerIndex: 3,
+        maxFailedIndexes: 1,
+        podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [42] } }] },
+      }),
+    );
+    await settle(c);
+    finish(env, byIndex(env, 'mf', 0)[0], 'Failed', 42);
+    await settle(c);
+    let j = job(env, 'mf');
+    assert.equal(j.status?.failedIndexes, '0', 'FailIndex: failed at the first failure');
+    assert.equal(cond(j, 'Failed'), undefined);
+    finish(env, byIndex(env, 'mf', 3)[0], 'Failed', 42);
+    await settle(c);
+    j = job(env, 'mf');
+    assert.equal(j.status?.failedIndexes, '0,3');
+    assert.equal(cond(j, 'Failed')?.reason, 'MaxFailedIndexesExceeded');
+    assert.equal(cond(j, 'Failed')?.message, 'Job has exceeded the specified maximal number of failed indexes');
+    assert.equal(active(pods(env, 'mf')).length, 0, 'the running indexes are stopped');
+  });
+
+  it('validation: backoffLimitPerIndex and maxFailedIndexes need completionMode Indexed', () => {
+    const { env } = f;
+    assert.throws(
+      () => env.client.resource('batch', 'Job').create(newJob('nx', { completions: 2, backoffLimitPerIndex: 1 })),
+      (e: unknown) => {
+        const err = e as { code: number; message: string };
+        assert.equal(err.code, 422);
+        assert.equal(err.message, 'Job.batch "nx" is invalid: spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode');
+        return true;
+      },
+    );
+    assert.throws(
+      () => env.client.resource('batch', 'Job').create(newJob('ny', { completions: 2, completionMode: 'Indexed', maxFailedIndexes: 1 })),
+      /spec.backoffLimitPerIndex: Required value: when maxFailedIndexes is specified/,
+    );
+  });
+});
+
 describe('Job helpers', () => {
   it('backoff doubles from 10 s, capped at 6 min, counted from the last failure', () => {
     const pod = (ms: number, phase = 'Failed'): Pod => ({

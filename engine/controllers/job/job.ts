@@ -17,8 +17,10 @@
  * - failed pods are replaced after an exponential backoff (10 s doubling, max 6 min);
  * - expectations keep a stale cache from creating or deleting twice.
  *
- * Not implemented: backoffLimitPerIndex/maxFailedIndexes and successPolicy (alpha/beta
- * extras), elastic Indexed Jobs' special cases, and metrics.
+ * - Indexed Jobs with backoffLimitPerIndex retry and fail each index on its own (perindex.ts):
+ *   status.failedIndexes, FailedIndexes / MaxFailedIndexesExceeded, backoff per index.
+ *
+ * Not implemented: successPolicy, elastic Indexed Jobs' special cases, and metrics.
  */
 import type { EngineContext } from '../../component.js';
 import { clone } from '../../api/types.js';
@@ -39,8 +41,19 @@ import {
   getCompletionIndex,
   hasTrackingFinalizer,
   intervalsTotal,
+  withIndexes,
   type Interval,
 } from './indexed.js';
+import {
+  MAX_INT32,
+  calculateFailedIndexes,
+  hasBackoffLimitPerIndex,
+  lastFailedPodPerIndex,
+  newIndexFailureCounts,
+  remainingTimePerIndex,
+  JOB_INDEX_FAILURE_COUNT,
+  JOB_INDEX_IGNORED_FAILURE_COUNT,
+} from './perindex.js';
 import { backoffRemaining, failJobMessage, isPodFailed, matchPodFailurePolicy, nextBackoffRecord, onlyReplaceFailedPods, type BackoffRecord } from './policy.js';
 import {
   JOB_COMPLETION_INDEX,
@@ -99,6 +112,8 @@ interface SyncCtx {
   finishedCondition?: JobCondition;
   prevSucceededIndexes: Interval[];
   succeededIndexes: Interval[];
+  /** backoffLimitPerIndex only: indexes that failed for good. */
+  failedIndexes?: Interval[];
   newBackoffRecord: BackoffRecord;
 }
 
@@ -332,7 +347,7 @@ export class JobController extends Controller {
     c.newBackoffRecord = nextBackoffRecord(this.backoff.get(key), newSucceeded, newFailed);
 
     let manageErr: unknown;
-    const backoffLimit = job.spec?.backoffLimit ?? 6;
+    const backoffLimit = job.spec?.backoffLimit ?? (hasBackoffLimitPerIndex(job) ? MAX_INT32 : 6);
     const successMet = jobCondition(job, 'SuccessCriteriaMet');
     if (successMet?.status === 'True') c.finishedCondition = successMet;
     if (!c.finishedCondition) {
@@ -358,6 +373,16 @@ export class JobController extends Controller {
       c.prevSucceededIndexes = prev;
       c.succeededIndexes = all;
       c.succeeded = intervalsTotal(all);
+      if (hasBackoffLimitPerIndex(job)) {
+        c.failedIndexes = calculateFailedIndexes(job, pods);
+        const failedTotal = intervalsTotal(c.failedIndexes);
+        const maxFailed = job.spec?.maxFailedIndexes;
+        if (!c.finishedCondition && typeof maxFailed === 'number' && failedTotal > maxFailed) {
+          c.finishedCondition = newCondition('FailureTarget', 'MaxFailedIndexesExceeded', 'Job has exceeded the specified maximal number of failed indexes', now);
+        } else if (!c.finishedCondition && failedTotal > 0 && failedTotal + intervalsTotal(all) >= (job.spec?.completions ?? 0)) {
+          c.finishedCondition = newCondition('FailureTarget', 'FailedIndexes', 'Job has failed indexes', now);
+        }
+      }
     }
 
     let suspendChanged = false;
@@ -477,7 +502,7 @@ export class JobController extends Controller {
     const completions = job.spec?.completions;
     let wantActive: number;
     if (completions === undefined || completions === null) wantActive = c.succeeded > 0 ? active : parallelism;
-    else wantActive = Math.max(0, Math.min(completions - c.succeeded, parallelism));
+    else wantActive = Math.max(0, Math.min(completions - c.succeeded - (c.failedIndexes ? intervalsTotal(c.failedIndexes) : 0), parallelism));
 
     const rmAtLeast = Math.max(0, active - wantActive);
     let victims = this.activePodsForRemoval(job, c.activePods, rmAtLeast);
@@ -495,16 +520,31 @@ export class JobController extends Controller {
     const terminating = onlyReplaceFailedPods(job) ? c.terminating : 0;
     let diff = wantActive - terminating - active;
     if (diff <= 0) return active;
-    const wait = backoffRemaining(c.newBackoffRecord, this.ctx.clock.now().getTime());
+    const perIndex = c.failedIndexes !== undefined;
+    const nowMs = this.ctx.clock.now().getTime();
+    // With backoffLimitPerIndex each index waits on its own failures instead (below).
+    const wait = perIndex ? 0 : backoffRemaining(c.newBackoffRecord, nowMs);
     if (wait > 0) {
       this.requeueAfter(key, wait);
       return active;
     }
     diff = Math.min(diff, MAX_POD_CREATE_DELETE_PER_SYNC);
     let indexes: number[] = [];
+    const replaced = perIndex ? lastFailedPodPerIndex(job, c.pods) : new Map<number, Pod>();
     if (isIndexed(job)) {
       const terminatingPods = onlyReplaceFailedPods(job) ? c.pods.filter((p) => p.metadata.deletionTimestamp && !isPodTerminal(p)) : [];
-      indexes = firstPendingIndexes(c.succeededIndexes, c.activePods, diff, completions ?? 0, terminatingPods);
+      const done = c.failedIndexes ? withIndexes([...c.succeededIndexes, ...c.failedIndexes], []) : c.succeededIndexes;
+      indexes = firstPendingIndexes(done, c.activePods, perIndex ? completions ?? 0 : diff, completions ?? 0, terminatingPods);
+      if (perIndex) {
+        let soonest = Infinity;
+        indexes = indexes.filter((ix) => {
+          const left = remainingTimePerIndex(replaced.get(ix), nowMs);
+          if (left > 0) soonest = Math.min(soonest, left);
+          return left === 0;
+        });
+        if (soonest < Infinity) this.requeueAfter(key, soonest);
+        indexes = indexes.slice(0, diff);
+      }
       diff = indexes.length;
       if (diff === 0) return active;
     }
@@ -520,7 +560,14 @@ export class JobController extends Controller {
       for (let i = 0; i < size; i++) {
         const index = indexes.length ? indexes.shift() : undefined;
         try {
-          const pod = this.podClient.create(podForJob(job, index));
+          const template = podForJob(job, index);
+          if (perIndex && index !== undefined) {
+            // The index's failure counts travel with its pods (upstream addIndexFailureCountAnnotation).
+            const counts = newIndexFailureCounts(job, replaced.get(index));
+            template.metadata.annotations = { ...(template.metadata.annotations ?? {}), [JOB_INDEX_FAILURE_COUNT]: String(counts.failures) };
+            if (counts.ignored > 0) template.metadata.annotations[JOB_INDEX_IGNORED_FAILURE_COUNT] = String(counts.ignored);
+          }
+          const pod = this.podClient.create(template);
           this.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
           created++;
         } catch (e) {
@@ -668,6 +715,12 @@ export class JobController extends Controller {
       status.succeeded = intervalsTotal(all);
       if (text) status.completedIndexes = text;
       else delete status.completedIndexes;
+      if (c.failedIndexes) {
+        // Always present (possibly "") with backoffLimitPerIndex, as upstream writes it.
+        const failedText = formatIntervals(c.failedIndexes);
+        if (failedText !== status.failedIndexes) needsFlush = true;
+        status.failedIndexes = failedText;
+      }
     }
     const now = this.ctx.clock.now();
     if (c.finishedCondition?.type === 'FailureTarget') {
@@ -886,3 +939,4 @@ export function generatedNamePrefix(job: string, index?: number): string {
 export function startJobController(ctx: EngineContext): { stop(): Promise<void> } {
   return startDeferred(new JobController(ctx));
 }
+

@@ -4,8 +4,8 @@
  *
  * Failure policy: the first rule matching a failed pod decides — FailJob (the Job fails with
  * a message naming the container and exit code, or the condition), Ignore (the failure does not
- * count against backoffLimit), Count (the default). FailIndex needs backoffLimitPerIndex, which
- * Skiff does not implement: such rules count, as with the feature off upstream.
+ * count against backoffLimit), Count (the default), FailIndex (with backoffLimitPerIndex: the
+ * pod's index fails at once, see perindex.ts).
  *
  * Backoff: after N failures since the last success the next pod is created no sooner than
  * 10 s × 2^(N-1) (at most 6 min) after the last failure.
@@ -69,8 +69,11 @@ export function matchPodFailurePolicy(job: Job, pod: Pod): PolicyMatch {
         return { countFailed: true, action: 'Count' };
       case 'FailJob':
         return { countFailed: true, action: 'FailJob', failJobMessage: what };
+      case 'FailIndex':
+        // Only meaningful with backoffLimitPerIndex (validation requires it); else keep looking.
+        if (typeof job.spec?.backoffLimitPerIndex === 'number') return { countFailed: true, action: 'FailIndex' };
+        continue;
       default:
-        // FailIndex without backoffLimitPerIndex: keep looking, as upstream does with the gate off.
         continue;
     }
   }

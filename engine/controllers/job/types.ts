@@ -34,6 +34,8 @@ export interface JobSpec {
   completions?: number | null;
   activeDeadlineSeconds?: number;
   backoffLimit?: number;
+  backoffLimitPerIndex?: number;
+  maxFailedIndexes?: number;
   completionMode?: 'NonIndexed' | 'Indexed' | string;
   suspend?: boolean;
   selector?: LabelSelectorObject;

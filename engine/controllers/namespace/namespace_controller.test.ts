@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/types.js';
-import { NamespaceController } from './namespace_controller.js';
+import { NamespaceController, deletionConditions, mergeConditions, type NamespaceCondition } from './namespace_controller.js';
 import { GarbageCollector } from '../garbagecollector/garbagecollector.js';
 import { ReplicaSetController } from '../replicaset/replica_set.js';
 import { DeploymentController } from '../deployment/deployment_controller.js';
@@ -82,6 +82,62 @@ describe('namespace controller', () => {
     nc.worker.enqueue('demo');
     await settle(nc);
     assert.equal(ns(), undefined);
+  });
+
+  it('explains a stuck namespace with upstream\'s deletion conditions, then clears them', async () => {
+    env.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', namespace: 'demo', finalizers: ['example.com/hold'] } });
+    env.client.resource('', 'Namespace').delete(undefined, 'demo');
+    await settle(nc);
+    const conds = () => new Map(((ns()?.status as { conditions?: NamespaceCondition[] }).conditions ?? []).map((c) => [c.type, c]));
+    let c = conds();
+    assert.deepEqual([...c.keys()], [
+      'NamespaceDeletionDiscoveryFailure',
+      'NamespaceDeletionGroupVersionParsingFailure',
+      'NamespaceDeletionContentFailure',
+      'NamespaceContentRemaining',
+      'NamespaceFinalizersRemaining',
+    ]);
+    assert.equal(c.get('NamespaceContentRemaining')?.status, 'True');
+    assert.equal(c.get('NamespaceContentRemaining')?.reason, 'SomeResourcesRemain');
+    assert.equal(c.get('NamespaceContentRemaining')?.message, 'Some resources are remaining: configmaps. has 1 resource instances');
+    assert.equal(c.get('NamespaceFinalizersRemaining')?.status, 'True');
+    assert.equal(c.get('NamespaceFinalizersRemaining')?.message, 'Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances');
+    assert.equal(c.get('NamespaceDeletionContentFailure')?.status, 'False');
+    assert.equal(c.get('NamespaceDeletionContentFailure')?.reason, 'ContentDeleted');
+    assert.equal(c.get('NamespaceDeletionDiscoveryFailure')?.message, 'All resources successfully discovered');
+    // Status writes do not end the Terminating state (spec.finalizers still holds `kubernetes`).
+    assert.deepEqual((ns()?.spec as { finalizers: string[] }).finalizers, ['kubernetes']);
+    const rv = ns()?.metadata.resourceVersion;
+    nc.worker.enqueue('demo');
+    await settle(nc);
+    assert.equal(ns()?.metadata.resourceVersion, rv, 'unchanged conditions are not rewritten');
+    // A second held object of another kind: both counted, sorted.
+    env.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other', namespace: 'default' } });
+    env.modify('', 'ConfigMap', 'demo', 'held', (o: KubeObject) => void (o.metadata.finalizers = []));
+    nc.worker.enqueue('demo');
+    await settle(nc);
+    assert.equal(ns(), undefined);
+  });
+
+  it('words content failures and ok conditions as upstream', () => {
+    const failing = deletionConditions({
+      remaining: 3,
+      estimateMs: 0,
+      errors: ['widgets: boom', 'gadgets: bang'],
+      byResource: new Map([['widgets.example.com', 2], ['configmaps.', 1]]),
+      byFinalizer: new Map([['b/x', 1], ['a/y', 2]]),
+    });
+    assert.equal(failing.get('NamespaceDeletionContentFailure')?.message, 'Failed to delete all resource types, 2 remaining: gadgets: bang, widgets: boom');
+    assert.equal(failing.get('NamespaceContentRemaining')?.message, 'Some resources are remaining: configmaps. has 1 resource instances, widgets.example.com has 2 resource instances');
+    assert.equal(failing.get('NamespaceFinalizersRemaining')?.message, 'Some content in the namespace has finalizers remaining: a/y in 2 resource instances, b/x in 1 resource instances');
+    const t0 = new Date(Date.UTC(2025, 0, 1));
+    const first = mergeConditions([], failing, t0);
+    assert.equal(first?.length, 5);
+    assert.equal(mergeConditions(first!, failing, new Date(t0.getTime() + 5000)), undefined, 'no change, no write');
+    const cleared = mergeConditions(first!, new Map(), new Date(t0.getTime() + 5000))!;
+    const remaining = cleared.find((c) => c.type === 'NamespaceContentRemaining')!;
+    assert.deepEqual([remaining.status, remaining.reason, remaining.message], ['False', 'ContentRemoved', 'All content successfully removed']);
+    assert.equal(remaining.lastTransitionTime, '2025-01-01T00:00:05Z');
   });
 
   it('with the other controllers running, nothing is recreated and the namespace goes', async () => {

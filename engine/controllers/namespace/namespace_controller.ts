@@ -9,8 +9,12 @@
  *   3. removes `kubernetes` from spec.finalizers (the `finalize` subresource's effect), upon
  *      which the API server removes the namespace.
  *
- * Status conditions (NamespaceContentRemaining…) are not written: see the note in the report —
- * an update to a Terminating namespace currently finishes its deletion in rest.ts.
+ * Each pass also writes upstream's five deletion conditions (status_condition_utils.go) through
+ * the status subresource, so `kubectl describe ns` explains a namespace stuck in Terminating:
+ * True with the reason when something is wrong (NamespaceContentRemaining "Some resources are
+ * remaining: configmaps. has 1 resource instances", NamespaceFinalizersRemaining…), False with
+ * the "ok" wording otherwise. Discovery and group-version parsing cannot fail here (the registry
+ * is in-process), so those two are always their False variants.
  */
 import type { EngineContext } from '../../component.js';
 import type { KubeObject } from '../../api/types.js';
@@ -31,7 +35,28 @@ export interface ContentResult {
   estimateMs: number;
   /** Kinds that failed to delete (message per kind). */
   errors: string[];
+  /** Remaining objects per `resource.group` (core group empty, as upstream prints `configmaps.`). */
+  byResource: Map<string, number>;
+  /** Remaining objects per finalizer name. */
+  byFinalizer: Map<string, number>;
 }
+
+export interface NamespaceCondition {
+  type: string;
+  status: 'True' | 'False';
+  lastTransitionTime?: string;
+  reason: string;
+  message: string;
+}
+
+/** Upstream's condition types, in its order, each with its "ok" (False) reason and message. */
+const CONDITION_TYPES: [type: string, okReason: string, okMessage: string][] = [
+  ['NamespaceDeletionDiscoveryFailure', 'ResourcesDiscovered', 'All resources successfully discovered'],
+  ['NamespaceDeletionGroupVersionParsingFailure', 'ParsedGroupVersions', 'All legacy kube types successfully parsed'],
+  ['NamespaceDeletionContentFailure', 'ContentDeleted', 'All content successfully deleted, may be waiting on finalization'],
+  ['NamespaceContentRemaining', 'ContentRemoved', 'All content successfully removed'],
+  ['NamespaceFinalizersRemaining', 'ContentHasNoFinalizers', 'All content-preserving finalizers finished'],
+];
 
 export class NamespaceController extends Controller {
   private nsInformer!: Informer<KubeObject>;
@@ -69,6 +94,7 @@ export class NamespaceController extends Controller {
     if (!ns || ns.metadata.uid !== cached.metadata.uid || !ns.metadata.deletionTimestamp) return;
     if (!specFinalizers(ns).includes(FINALIZER_KUBERNETES)) return;
     const res = this.deleteAllContent(name);
+    this.writeConditions(ns, res);
     if (res.errors.length) throw new Error(`namespace ${name}: ${res.errors.join('; ')}`);
     if (res.remaining > 0) {
       this.worker.queue.addAfter(name, res.estimateMs);
@@ -84,6 +110,28 @@ export class NamespaceController extends Controller {
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
+    }
+  }
+
+  /** Writes the deletion conditions when they differ from the stored ones (as upstream's Update). */
+  private writeConditions(ns: KubeObject, res: ContentResult): void {
+    const status = isPlainObject(ns.status) ? ns.status : {};
+    const old = Array.isArray(status.conditions) ? (status.conditions as NamespaceCondition[]) : [];
+    const next = mergeConditions(old, deletionConditions(res), this.ctx.clock.now());
+    if (!next) return;
+    try {
+      this.ctx.client.resource('', 'Namespace').modify(
+        undefined,
+        ns.metadata.name as string,
+        (o) => {
+          if (o.metadata.uid !== ns.metadata.uid) return;
+          o.status = { ...(isPlainObject(o.status) ? o.status : {}), conditions: next };
+        },
+        { status: true },
+      );
+    } catch (e) {
+      // Best effort, as upstream (it logs and carries on): the next pass writes them again.
+      if (!isNotFound(e) && !isConflict(e)) throw e;
     }
   }
 
@@ -107,7 +155,7 @@ export class NamespaceController extends Controller {
   deleteAllContent(namespace: string): ContentResult {
     const rest = this.ctx.rest;
     const nowMs = this.ctx.clock.now().getTime();
-    const res: ContentResult = { remaining: 0, estimateMs: 0, errors: [] };
+    const res: ContentResult = { remaining: 0, estimateMs: 0, errors: [], byResource: new Map(), byFinalizer: new Map() };
     for (const def of this.namespacedKinds()) {
       try {
         for (const e of rest.list(def, namespace).items) {
@@ -118,8 +166,11 @@ export class NamespaceController extends Controller {
             if (!isNotFound(err) && !isConflict(err)) throw err;
           }
         }
+        const resource = `${def.plural}.${def.group}`;
         for (const e of rest.list(def, namespace).items) {
           res.remaining++;
+          res.byResource.set(resource, (res.byResource.get(resource) ?? 0) + 1);
+          for (const f of e.obj.metadata.finalizers ?? []) res.byFinalizer.set(f, (res.byFinalizer.get(f) ?? 0) + 1);
           res.estimateMs = Math.max(res.estimateMs, estimate(e.obj, nowMs));
         }
       } catch (err) {
@@ -128,6 +179,60 @@ export class NamespaceController extends Controller {
     }
     return res;
   }
+}
+
+/** The failing (True) conditions for a pass's result, worded as upstream's condition updater. */
+export function deletionConditions(res: ContentResult): Map<string, { reason: string; message: string }> {
+  const out = new Map<string, { reason: string; message: string }>();
+  if (res.errors.length) {
+    const msgs = [...res.errors].sort();
+    out.set('NamespaceDeletionContentFailure', {
+      reason: 'ContentDeletionFailed',
+      message: `Failed to delete all resource types, ${msgs.length} remaining: ${msgs.join(', ')}`,
+    });
+  }
+  const remaining = [...res.byResource].filter(([, n]) => n > 0).map(([r, n]) => `${r} has ${n} resource instances`).sort();
+  if (remaining.length) {
+    out.set('NamespaceContentRemaining', { reason: 'SomeResourcesRemain', message: `Some resources are remaining: ${remaining.join(', ')}` });
+  }
+  const held = [...res.byFinalizer].filter(([, n]) => n > 0).map(([f, n]) => `${f} in ${n} resource instances`).sort();
+  if (held.length) {
+    out.set('NamespaceFinalizersRemaining', {
+      reason: 'SomeFinalizersRemain',
+      message: `Some content in the namespace has finalizers remaining: ${held.join(', ')}`,
+    });
+  }
+  return out;
+}
+
+/**
+ * Upstream's updateConditions: every maintained type is present, True with the failure or False
+ * with the ok wording; lastTransitionTime moves only when status, reason or message change.
+ * Returns the new list, or undefined when nothing changed.
+ */
+export function mergeConditions(
+  old: NamespaceCondition[],
+  failing: Map<string, { reason: string; message: string }>,
+  now: Date,
+): NamespaceCondition[] | undefined {
+  const time = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  const out = old.map((c) => ({ ...c }));
+  let changed = false;
+  for (const [type, okReason, okMessage] of CONDITION_TYPES) {
+    const bad = failing.get(type);
+    const want: NamespaceCondition = bad
+      ? { type, status: 'True', lastTransitionTime: time, reason: bad.reason, message: bad.message }
+      : { type, status: 'False', lastTransitionTime: time, reason: okReason, message: okMessage };
+    const cur = out.find((c) => c.type === type);
+    if (!cur) {
+      out.push(want);
+      changed = true;
+    } else if (cur.status !== want.status || cur.reason !== want.reason || cur.message !== want.message) {
+      Object.assign(cur, want);
+      changed = true;
+    }
+  }
+  return changed ? out : undefined;
 }
 
 function specFinalizers(ns: KubeObject): string[] {
