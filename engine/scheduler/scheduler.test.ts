@@ -166,6 +166,59 @@ describe('Scheduler (in-memory engine)', () => {
     await until(() => nodeOf(e, 'gated') === 'n', 3000, 'bound once ungated');
   });
 
+  it('required pod anti-affinity leaves extra replicas Pending until a slot frees', async () => {
+    const nodes = e.client.resource('', 'Node');
+    for (const n of ['n1', 'n2', 'n3']) nodes.create(makeNode(n));
+    const affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] } };
+    const pods = e.client.resource('', 'Pod');
+    for (let i = 0; i < 5; i++) pods.create(makePod(`web-${i}`, { labels: { app: 'web' }, affinity }));
+    await until(() => [0, 1, 2, 3, 4].filter((i) => nodeOf(e, `web-${i}`)).length === 3, 3000, 'three bound');
+    const bound = [0, 1, 2, 3, 4].filter((i) => nodeOf(e, `web-${i}`));
+    assert.deepEqual(new Set(bound.map((i) => nodeOf(e, `web-${i}`))).size, 3, 'one per node');
+    const pending = [0, 1, 2, 3, 4].filter((i) => !nodeOf(e, `web-${i}`));
+    const ev = await until(() => events(e, `web-${pending[0]}`, 'FailedScheduling')[0], 3000, 'FailedScheduling');
+    assert.equal(ev.message, "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.");
+    // Deleting one bound replica lets exactly one pending replica in.
+    pods.delete('default', `web-${bound[0]}`, { gracePeriodSeconds: 0 });
+    await until(() => pending.filter((i) => nodeOf(e, `web-${i}`)).length === 1, 3000, 'one pending bound');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(pending.filter((i) => nodeOf(e, `web-${i}`)).length, 1);
+    // A new node takes the last one.
+    nodes.create(makeNode('n4'));
+    await until(() => pending.every((i) => nodeOf(e, `web-${i}`)), 3000, 'all bound');
+  });
+
+  it('waits for an Immediate claim to be bound, then follows its PV to the pinned node', async () => {
+    const nodes = e.client.resource('', 'Node');
+    for (const n of ['n1', 'n2', 'n3']) nodes.create(makeNode(n));
+    const pods = e.client.resource('', 'Pod');
+    const pod = makePod('db');
+    (pod.spec as Record<string, unknown>).volumes = [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }];
+    pods.create(pod);
+    let ev = await until(() => events(e, 'db', 'FailedScheduling')[0], 3000, 'FailedScheduling');
+    assert.equal(ev.message, '0/3 nodes are available: persistentvolumeclaim "data" not found. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.');
+    const pvcs = e.client.resource('', 'PersistentVolumeClaim');
+    pvcs.create({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'manual', resources: { requests: { storage: '1Gi' } } } });
+    ev = await until(() => events(e, 'db', 'FailedScheduling').find((x) => String(x.message).includes('unbound immediate')), 3000, 'unbound event');
+    assert.equal(ev.message, '0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.');
+    e.client.resource('', 'PersistentVolume').create({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: 'pv-data' },
+      spec: {
+        capacity: { storage: '1Gi' },
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'manual',
+        hostPath: { path: '/tmp/x' },
+        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['n2'] }] }] } },
+      },
+    });
+    pvcs.modify('default', 'data', (c) => {
+      (c.spec as Record<string, unknown>).volumeName = 'pv-data';
+    });
+    await until(() => nodeOf(e, 'db') === 'n2', 5000, 'bound to the PV node');
+  });
+
   it('aggregates repeated FailedScheduling into one event with a count', async () => {
     e.client.resource('', 'Node').create(makeNode('n', { cpu: '1' }));
     e.client.resource('', 'Pod').create(makePod('p', { cpu: '2' }));

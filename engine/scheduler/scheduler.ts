@@ -14,7 +14,11 @@
  * pod, so the cost per pod is O(nodes examined), not O(nodes × pods). The in-process bind is a
  * synchronous write whose watch event confirms the assumed pod before bind() returns.
  *
- * Upstream parts not done: InterPodAffinity, volume plugins, extenders, multiple profiles via
+ * Besides nodes and pods the scheduler watches namespaces (namespaceSelector in pod affinity
+ * terms), PersistentVolumeClaims, PersistentVolumes and StorageClasses (VolumeBinding); changes
+ * to the latter move pods that VolumeBinding rejected back to the queue.
+ *
+ * Upstream parts not done: VolumeRestrictions/VolumeZone/NodeVolumeLimits, extenders, multiple profiles via
  * configuration, the default topology spread constraints, PodDisruptionBudgets in preemption.
  */
 import type { Clock } from '../api/clock.js';
@@ -92,6 +96,10 @@ export class Scheduler {
   readonly framework: Framework;
   readonly nodeInformer: Informer;
   readonly podInformer: Informer;
+  readonly namespaceInformer: Informer;
+  readonly pvcInformer: Informer;
+  readonly pvInformer: Informer;
+  readonly classInformer: Informer;
   private readonly clock: Clock;
   private readonly client: Client;
   private readonly recorder: EventRecorder;
@@ -118,6 +126,19 @@ export class Scheduler {
       runFilters: (state, pod, node) => this.framework.runFilters(state, pod, node),
       deletePod: (pod, reason, message) => this.deleteVictim(pod, reason, message),
       now: () => this.clock.now(),
+      namespaceLabels: (name) => {
+        const ns = this.namespaceInformer.get(undefined, name);
+        return ns ? (ns.metadata.labels ?? {}) : undefined;
+      },
+      pvc: (ns, name) => this.pvcInformer.get(ns, name),
+      pv: (name) => this.pvInformer.get(undefined, name),
+      storageClass: (name) => this.classInformer.get(undefined, name),
+      setClaimSelectedNode: (ns, claim, node) => {
+        this.client.resource('', 'PersistentVolumeClaim').modify(ns, claim, (c) => {
+          c.metadata.annotations = { ...(c.metadata.annotations ?? {}), 'volume.kubernetes.io/selected-node': node };
+          return c;
+        });
+      },
     };
     const plugins = buildPlugins(profile, handle);
     this.framework = new Framework(profile.schedulerName, plugins, profile.scoreWeights);
@@ -126,6 +147,10 @@ export class Scheduler {
     this.queue = new SchedulingQueue({ clock: this.clock, pluginEvents, ...opts.queue });
     this.nodeInformer = new Informer(this.client.resource('', 'Node'));
     this.podInformer = new Informer(this.client.resource('', 'Pod'));
+    this.namespaceInformer = new Informer(this.client.resource('', 'Namespace'));
+    this.pvcInformer = new Informer(this.client.resource('', 'PersistentVolumeClaim'));
+    this.pvInformer = new Informer(this.client.resource('', 'PersistentVolume'));
+    this.classInformer = new Informer(this.client.resource('storage.k8s.io', 'StorageClass'));
   }
 
   private responsible(pod: KubeObject): boolean {
@@ -193,7 +218,11 @@ export class Scheduler {
         } else this.queue.delete(p);
       },
     });
-    // Nodes first, so pending pods find a full cache on their first attempt.
+    this.pvcInformer.addHandler({ add: () => this.queue.onEvent('PvcAdd'), update: () => this.queue.onEvent('PvcUpdate') });
+    this.pvInformer.addHandler({ add: () => this.queue.onEvent('PvAdd'), update: () => this.queue.onEvent('PvUpdate') });
+    this.classInformer.addHandler({ add: () => this.queue.onEvent('StorageClassAdd') });
+    // Nodes (and what plugins look up) first, so pending pods find a full cache on their first attempt.
+    for (const i of [this.namespaceInformer, this.pvcInformer, this.pvInformer, this.classInformer]) i.start();
     this.nodeInformer.start();
     this.podInformer.start();
     this.loopDone = this.loop();
@@ -204,6 +233,7 @@ export class Scheduler {
     this.queue.close();
     this.nodeInformer.stop();
     this.podInformer.stop();
+    for (const i of [this.namespaceInformer, this.pvcInformer, this.pvInformer, this.classInformer]) i.stop();
     await this.loopDone;
     if (this.recorder instanceof Recorder) this.recorder.stop();
   }
@@ -263,6 +293,12 @@ export class Scheduler {
     }
     const nodeName = result.nodeName;
     this.cache.assumePod(pi, nodeName);
+    const preBind = this.framework.runPreBinds(state, pi, nodeName);
+    if (preBind) {
+      this.cache.forgetPod(pi.key);
+      this.fail(qp, pod, `running PreBind plugin "${preBind.plugin ?? ''}": ${preBind.message}`, 'SchedulerError', new Set(), true);
+      return;
+    }
     try {
       this.client.bind(pi.namespace, pi.name, nodeName);
     } catch (e) {

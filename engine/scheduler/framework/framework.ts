@@ -10,6 +10,7 @@ import {
   Status,
   isFilter,
   isPostFilter,
+  isPreBind,
   isPreFilter,
   isPreScore,
   isScore,
@@ -17,6 +18,7 @@ import {
   type Plugin,
   type PostFilterPlugin,
   type PostFilterResult,
+  type PreBindPlugin,
   type PreFilterPlugin,
   type PreScorePlugin,
   type Result,
@@ -37,6 +39,7 @@ export class Framework {
   readonly postFilters: PostFilterPlugin[];
   readonly preScores: PreScorePlugin[];
   readonly scores: { plugin: ScorePlugin; weight: number }[];
+  readonly preBinds: PreBindPlugin[];
 
   constructor(
     readonly schedulerName: string,
@@ -47,6 +50,7 @@ export class Framework {
     this.filters = plugins.filter(isFilter);
     this.postFilters = plugins.filter(isPostFilter);
     this.preScores = plugins.filter(isPreScore);
+    this.preBinds = plugins.filter(isPreBind);
     this.scores = plugins.filter(isScore).map((plugin) => ({ plugin, weight: weights[plugin.name] ?? 1 }));
   }
 
@@ -92,6 +96,18 @@ export class Framework {
       last = r;
     }
     return last;
+  }
+
+  /** PreBind plugins in order; the first failure stops the binding. */
+  runPreBinds(state: CycleState, pod: PodInfo, nodeName: string): Result {
+    for (const p of this.preBinds) {
+      const st = p.preBind(state, pod, nodeName);
+      if (st && st.code !== 'Success') {
+        st.plugin = p.name;
+        return st;
+      }
+    }
+    return null;
   }
 
   /** Weighted, normalized scores of `nodes` (same order). */

@@ -29,6 +29,9 @@ export class NodeInfo {
   readonly usedPorts = new Map<string, number>();
   /** normalized image name → size in bytes (node.status.images). */
   images = new Map<string, number>();
+  /** Pods with any pod (anti-)affinity term / with required anti-affinity terms (InterPodAffinity skips nodes without). */
+  podsWithAffinity = 0;
+  podsWithRequiredAntiAffinity = 0;
   /** Bumped on every change (lets callers cache per-node results). */
   generation = 0;
 
@@ -89,6 +92,8 @@ export class NodeInfo {
       this.requested.scalar ??= new Map();
       for (const [k, v] of r.scalar) this.requested.scalar.set(k, (this.requested.scalar.get(k) ?? 0) + sign * v);
     }
+    if (pi.hasAffinity) this.podsWithAffinity += sign;
+    if (pi.requiredAntiAffinityTerms.length) this.podsWithRequiredAntiAffinity += sign;
     this.nonZeroMilliCPU += sign * pi.nonZeroMilliCPU;
     this.nonZeroMemory += sign * pi.nonZeroMemory;
     for (const p of pi.hostPorts) {

@@ -15,6 +15,7 @@ import type { KubeObject } from '../../api/types.js';
 import { isPlainObject } from '../../api/types.js';
 import type { Toleration } from '../util/taints.js';
 import { normalizeImageName } from '../util/images.js';
+import { parsePreferredTerms, parseRequiredTerms, type AffinityTerm, type WeightedAffinityTerm } from '../util/podaffinity.js';
 
 type Obj = Record<string, unknown>;
 
@@ -91,6 +92,15 @@ export interface PodInfo {
   /** Succeeded or Failed: holds no resources any more. */
   readonly terminal: boolean;
   readonly nominatedNodeName: string;
+  /** spec.affinity.podAffinity / podAntiAffinity, parsed (InterPodAffinity). */
+  readonly requiredAffinityTerms: AffinityTerm[];
+  readonly requiredAntiAffinityTerms: AffinityTerm[];
+  readonly preferredAffinityTerms: WeightedAffinityTerm[];
+  readonly preferredAntiAffinityTerms: WeightedAffinityTerm[];
+  /** Any of the four above is non-empty (upstream NodeInfo.PodsWithAffinity). */
+  readonly hasAffinity: boolean;
+  /** Claims the pod's volumes use: persistentVolumeClaim.claimName, or <pod>-<volume> for ephemeral volumes. */
+  readonly claims: { name: string; ephemeral: boolean }[];
 }
 
 const memo = new WeakMap<KubeObject, PodInfo>();
@@ -194,6 +204,18 @@ export function podInfo(pod: KubeObject): PodInfo {
   const phase = status.phase;
   const ns = pod.metadata.namespace ?? '';
   const name = pod.metadata.name ?? '';
+  const podAff = obj(affinity.podAffinity);
+  const podAnti = obj(affinity.podAntiAffinity);
+  const requiredAffinityTerms = parseRequiredTerms(podAff.requiredDuringSchedulingIgnoredDuringExecution, ns);
+  const requiredAntiAffinityTerms = parseRequiredTerms(podAnti.requiredDuringSchedulingIgnoredDuringExecution, ns);
+  const preferredAffinityTerms = parsePreferredTerms(podAff.preferredDuringSchedulingIgnoredDuringExecution, ns);
+  const preferredAntiAffinityTerms = parsePreferredTerms(podAnti.preferredDuringSchedulingIgnoredDuringExecution, ns);
+  const claims: { name: string; ephemeral: boolean }[] = [];
+  for (const v of arr(spec.volumes)) {
+    const pvc = obj(v.persistentVolumeClaim);
+    if (typeof pvc.claimName === 'string' && pvc.claimName) claims.push({ name: pvc.claimName, ephemeral: false });
+    else if (isPlainObject(v.ephemeral) && typeof v.name === 'string') claims.push({ name: `${name}-${v.name}`, ephemeral: true });
+  }
   pi = {
     pod,
     key: `${ns}/${name}`,
@@ -217,6 +239,12 @@ export function podInfo(pod: KubeObject): PodInfo {
     terminating: pod.metadata.deletionTimestamp !== undefined,
     terminal: phase === 'Succeeded' || phase === 'Failed',
     nominatedNodeName: typeof status.nominatedNodeName === 'string' ? status.nominatedNodeName : '',
+    requiredAffinityTerms,
+    requiredAntiAffinityTerms,
+    preferredAffinityTerms,
+    preferredAntiAffinityTerms,
+    hasAffinity: requiredAffinityTerms.length + requiredAntiAffinityTerms.length + preferredAffinityTerms.length + preferredAntiAffinityTerms.length > 0,
+    claims,
   };
   memo.set(pod, pi);
   return pi;

@@ -96,7 +96,12 @@ export type ClusterEvent =
   | 'AssignedPodAdd'
   | 'AssignedPodUpdate'
   | 'AssignedPodDelete'
-  | 'UnscheduledPodUpdate';
+  | 'UnscheduledPodUpdate'
+  | 'PvcAdd'
+  | 'PvcUpdate'
+  | 'PvAdd'
+  | 'PvUpdate'
+  | 'StorageClassAdd';
 
 export interface Plugin {
   readonly name: string;
@@ -135,6 +140,11 @@ export interface PreScorePlugin extends Plugin {
 
 export const MAX_NODE_SCORE = 100;
 
+export interface PreBindPlugin extends Plugin {
+  /** After a node is chosen, before the binding is written; a failure sends the pod back to backoff. */
+  preBind(state: CycleState, pod: PodInfo, nodeName: string): Result;
+}
+
 export interface ScorePlugin extends Plugin {
   /** 0..MAX_NODE_SCORE, or any scale when normalizeScores maps it into that range. */
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number;
@@ -152,6 +162,14 @@ export interface FrameworkHandle {
   /** Deletes a pod (preemption victims). */
   deletePod(pod: KubeObject, reason: string, message: string): void;
   now(): Date;
+  /** Labels of a namespace (namespaceSelector in pod affinity terms); undefined when unknown. */
+  namespaceLabels(name: string): Record<string, string> | undefined;
+  /** Objects from the scheduler's informers (VolumeBinding). */
+  pvc(namespace: string, name: string): KubeObject | undefined;
+  pv(name: string): KubeObject | undefined;
+  storageClass(name: string): KubeObject | undefined;
+  /** Writes volume.kubernetes.io/selected-node on a claim (WaitForFirstConsumer handshake). */
+  setClaimSelectedNode(namespace: string, claim: string, node: string): void;
 }
 
 export type PluginFactory = (handle: FrameworkHandle, args?: Record<string, unknown>) => Plugin;
@@ -167,6 +185,9 @@ export function isPostFilter(p: Plugin): p is PostFilterPlugin {
 }
 export function isPreScore(p: Plugin): p is PreScorePlugin {
   return typeof (p as PreScorePlugin).preScore === 'function';
+}
+export function isPreBind(p: Plugin): p is PreBindPlugin {
+  return typeof (p as PreBindPlugin).preBind === 'function';
 }
 export function isScore(p: Plugin): p is ScorePlugin {
   return typeof (p as ScorePlugin).score === 'function';

@@ -6,6 +6,7 @@ import type { FrameworkHandle, Plugin, PluginFactory } from '../framework/types.
 import { newBalancedAllocation } from './balancedallocation.js';
 import { newDefaultPreemption } from './defaultpreemption.js';
 import { newImageLocality } from './imagelocality.js';
+import { newInterPodAffinity } from './interpodaffinity.js';
 import { newNodeAffinity } from './nodeaffinity.js';
 import { newNodeName } from './nodename.js';
 import { newNodePorts } from './nodeports.js';
@@ -13,6 +14,7 @@ import { newNodeResourcesFit } from './noderesourcesfit.js';
 import { newNodeUnschedulable } from './nodeunschedulable.js';
 import { newPodTopologySpread } from './podtopologyspread.js';
 import { newTaintToleration } from './tainttoleration.js';
+import { newVolumeBinding } from './volumebinding.js';
 
 export const REGISTRY: Record<string, PluginFactory> = {
   NodeName: () => newNodeName(),
@@ -22,7 +24,9 @@ export const REGISTRY: Record<string, PluginFactory> = {
   NodePorts: () => newNodePorts(),
   NodeResourcesFit: () => newNodeResourcesFit(),
   NodeResourcesBalancedAllocation: () => newBalancedAllocation(),
+  VolumeBinding: (h: FrameworkHandle) => newVolumeBinding(h),
   PodTopologySpread: (h: FrameworkHandle) => newPodTopologySpread(h),
+  InterPodAffinity: (h: FrameworkHandle) => newInterPodAffinity(h),
   ImageLocality: (h: FrameworkHandle) => newImageLocality(h),
   DefaultPreemption: (h: FrameworkHandle) => newDefaultPreemption(h),
 };
@@ -44,7 +48,9 @@ export const DEFAULT_PROFILE: Profile = {
     'NodeAffinity',
     'NodePorts',
     'NodeResourcesFit',
+    'VolumeBinding',
     'PodTopologySpread',
+    'InterPodAffinity',
     'DefaultPreemption',
     'NodeResourcesBalancedAllocation',
     'ImageLocality',
@@ -53,6 +59,7 @@ export const DEFAULT_PROFILE: Profile = {
     TaintToleration: 3,
     NodeAffinity: 2,
     PodTopologySpread: 2,
+    InterPodAffinity: 2,
     NodeResourcesFit: 1,
     NodeResourcesBalancedAllocation: 1,
     ImageLocality: 1,
