@@ -102,7 +102,8 @@ describe('kubectl compatibility: cluster, auth and everyday verbs', () => {
     const token = (await c.k(['create', 'token', 'default', '--duration=15m'])).trim();
     const [head, payload, sig] = token.split('.');
     assert.ok(head && payload && sig, 'a three-part JWT');
-    assert.equal(JSON.parse(Buffer.from(head, 'base64url').toString()).alg, 'RS256');
+    // The service-account key is EC P-256 (engine/apiserver/certs.ts): ES256, as kube-apiserver signs with an EC key.
+    assert.equal(JSON.parse(Buffer.from(head, 'base64url').toString()).alg, 'ES256');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
     assert.equal(claims.sub, 'system:serviceaccount:default:default');
     assert.equal(claims.exp - claims.iat, 900);
