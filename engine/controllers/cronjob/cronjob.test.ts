@@ -4,7 +4,7 @@ import { newTestEnv, settle, type TestEnv } from '../shared/testing.js';
 import type { Job } from '../job/types.js';
 import type { KubeObject } from '../../api/types.js';
 import { CronJobController, SCHEDULED_TIMESTAMP_ANNOTATION, mostRecentScheduleTime, type CronJob } from './cronjob.js';
-import { parseSchedule } from './cron.js';
+import { parseSchedule } from '../../api/cron.js';
 
 const START = Date.UTC(2025, 0, 1, 0, 0, 0);
 
