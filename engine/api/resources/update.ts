@@ -131,6 +131,18 @@ export function validatePodUpdate(o: KubeObject, old: KubeObject, subresource?: 
     }
   }
 
+  // Scheduling gates may only be removed; while the pod is gated, its node constraints may
+  // still be added to (for queue controllers that pick the placement before ungating).
+  const gateNames = (v: unknown) => (Array.isArray(v) ? v.map((g) => String(obj(g).name)) : []);
+  const oldGates = gateNames(oldSpec.schedulingGates);
+  for (const g of gateNames(spec.schedulingGates)) {
+    if (!oldGates.includes(g)) {
+      out.push(forbidden('spec.schedulingGates', `only deletion is allowed, but found new scheduling gate '${g}'`));
+      break;
+    }
+  }
+  const gated = oldGates.length > 0;
+
   // The munged copy: the new spec with everything updatable taken from the old one.
   const munged: Obj = { ...spec };
   const takeImages = (field: string) => {
@@ -143,6 +155,14 @@ export function validatePodUpdate(o: KubeObject, old: KubeObject, subresource?: 
   takeImages('initContainers');
   munged.activeDeadlineSeconds = oldSpec.activeDeadlineSeconds;
   munged.tolerations = oldSpec.tolerations;
+  munged.schedulingGates = oldSpec.schedulingGates;
+  if (gated) {
+    const oldSel = obj(oldSpec.nodeSelector);
+    const sel = obj(spec.nodeSelector);
+    // Only additions: every old nodeSelector entry kept as it was.
+    if (Object.entries(oldSel).every(([k, v]) => sel[k] === v)) munged.nodeSelector = oldSpec.nodeSelector;
+    munged.affinity = { ...obj(spec.affinity), nodeAffinity: obj(oldSpec.affinity).nodeAffinity };
+  }
   const tgps = spec.terminationGracePeriodSeconds;
   const oldTgps = oldSpec.terminationGracePeriodSeconds;
   if (typeof oldTgps === 'number' && oldTgps < 0 && tgps === 1) munged.terminationGracePeriodSeconds = oldTgps;
