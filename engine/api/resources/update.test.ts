@@ -197,7 +197,10 @@ describe('update validation: PersistentVolumeClaim', () => {
     rest.create(def('', 'PersistentVolumeClaim'), 'default', { metadata: { name: 'c' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
     const msg = invalid(() => patch('', 'PersistentVolumeClaim', 'c', (o) => (o.spec.resources.requests.storage = '2Gi')));
     assert.ok(msg.startsWith('PersistentVolumeClaim "c" is invalid: spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims\n'), msg);
-    // The binder sets volumeName once; then the claim is Bound and may be resized.
+    // A default class may be filled in once; the binder sets volumeName once; then the claim is
+    // Bound and may be resized.
+    patch('', 'PersistentVolumeClaim', 'c', (o) => (o.spec.storageClassName = 'local-path'));
+    invalid(() => patch('', 'PersistentVolumeClaim', 'c', (o) => (o.spec.storageClassName = 'other')));
     patch('', 'PersistentVolumeClaim', 'c', (o) => (o.spec.volumeName = 'pv-1'));
     patch('', 'PersistentVolumeClaim', 'c', (o) => (o.status = { phase: 'Bound' }), 'status');
     patch('', 'PersistentVolumeClaim', 'c', (o) => (o.spec.resources.requests.storage = '2Gi'));

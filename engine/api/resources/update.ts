@@ -177,7 +177,7 @@ export function validatePodUpdate(o: KubeObject, old: KubeObject, subresource?: 
 
 /**
  * ValidatePersistentVolumeClaimUpdate: the spec is fixed except volumeName (set once, by the
- * binder) and, for bound claims, resources.requests.storage (may only grow) and
+ * binder), storageClassName (set once, when a default class appears) and, for bound claims, resources.requests.storage (may only grow) and
  * volumeAttributesClassName.
  */
 export function validatePVCUpdate(o: KubeObject, old: KubeObject): StatusCause[] {
@@ -187,6 +187,8 @@ export function validatePVCUpdate(o: KubeObject, old: KubeObject): StatusCause[]
   const a: Obj = { ...spec };
   const b: Obj = { ...oldSpec };
   if (!oldSpec.volumeName) b.volumeName = a.volumeName;
+  // Retroactive default StorageClass: a claim without a class may be given one, once.
+  if (oldSpec.storageClassName == null && !obj(old.metadata.annotations)['volume.beta.kubernetes.io/storage-class']) b.storageClassName = a.storageClassName;
   const req = (s: Obj) => obj(obj(s.resources).requests);
   if (bound) {
     const res = obj(a.resources);
