@@ -44,8 +44,12 @@ export interface ResourceDef {
   scale?: ScaleSpec;
   /** Fills in defaults, in place, on create and update (like the Go defaulters). */
   defaults?: (obj: KubeObject) => void;
-  /** Validation beyond the generic metadata checks; returns field causes for a 422. */
-  validate?: (obj: KubeObject, old?: KubeObject) => StatusCause[];
+  /**
+   * Validation beyond the generic metadata checks; returns field causes for a 422. `old` is
+   * the stored object on update (immutability checks); `ctx.subresource` names the
+   * subresource written through ('status', 'binding').
+   */
+  validate?: (obj: KubeObject, old?: KubeObject, ctx?: { subresource?: string }) => StatusCause[];
   /** Extra field-selector values beyond metadata.name / metadata.namespace. */
   fields?: (obj: KubeObject) => Record<string, string | undefined>;
   /** True for kinds whose objects have no metadata.generation bump (e.g. ConfigMap data). */

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as errors from '../api/errors.js';
 import type { Clock } from '../api/clock.js';
+import { clampDelay } from '../api/timers.js';
 import type { ResourceDef } from '../api/registry.js';
 import { apiVersionOf } from '../api/registry.js';
 import type { KubeObject } from '../api/types.js';
@@ -300,7 +301,8 @@ export class ResourceHandler {
     for (const line of pending) res.write(line);
     pending.length = 0;
     if (wantsInitialEnd) bookmark({ 'k8s.io/initial-events-end': 'true' });
-    timer = setTimeout(stop, timeoutSeconds * 1000);
+    // A watch asking for more than setTimeout holds (~24.8 days) ends at that limit instead of after 1 ms.
+    timer = setTimeout(stop, clampDelay(timeoutSeconds * 1000));
     if (bookmarks) bmTimer = setInterval(() => bookmark(), BOOKMARK_EVERY_MS);
     req.on('close', stop);
     res.on('close', stop);
@@ -713,7 +715,8 @@ export function bindPod(rest: Rest, def: ResourceDef, namespace: string | undefi
       pod.status = { ...status, conditions: conds };
       return pod;
     },
-    { fieldManager: INTERNAL },
+    // 'binding': the one write allowed to set spec.nodeName (pod updates may not).
+    { fieldManager: INTERNAL, subresource: 'binding' },
   );
 }
 

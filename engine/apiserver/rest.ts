@@ -42,8 +42,11 @@ export interface ListResult {
 
 export interface WriteOptions {
   dryRun?: boolean;
-  /** The subresource written through: 'status' replaces only status. */
-  subresource?: 'status';
+  /**
+   * The subresource written through: 'status' replaces only status; 'binding' (pods/binding)
+   * is the one pod write that may set spec.nodeName.
+   */
+  subresource?: 'status' | 'binding';
   /** Set by the server's own components: skip field-ownership rules that protect users. */
   fieldManager?: string;
 }
@@ -306,7 +309,7 @@ export class Rest {
       meta.generation = (old.metadata.generation ?? 1) + (specChanged(old, obj) ? 1 : 0);
     }
     def.defaults?.(obj);
-    this.validate(def, obj, old);
+    this.validate(def, obj, old, opts.subresource);
     for (const a of this.admission) a(obj, old, { rest: this, op: 'update', def });
     if (opts.dryRun) {
       meta.resourceVersion = String(cur.rev);
@@ -436,9 +439,9 @@ export class Rest {
     if (!isPlainObject(obj.metadata)) obj.metadata = {};
   }
 
-  private validate(def: ResourceDef, obj: KubeObject, old: KubeObject | undefined): void {
+  private validate(def: ResourceDef, obj: KubeObject, old: KubeObject | undefined, subresource?: string): void {
     const causes: StatusCause[] = validateObjectMeta(obj, def.namespaced, def.nameRule ?? NAME_RULES[def.kind] ?? 'subdomain');
-    if (def.validate) causes.push(...def.validate(obj, old));
+    if (def.validate) causes.push(...def.validate(obj, old, { subresource }));
     if (causes.length) throw errors.invalid(def.kind, obj.metadata.name ?? obj.metadata.generateName ?? '', causes, def.group || undefined);
   }
 

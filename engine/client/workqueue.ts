@@ -3,9 +3,14 @@
  * never handed to two workers at once (a key added while it is processed is re-queued after),
  * and failed keys come back with per-key exponential backoff.
  */
+import { setLongTimeout, nodeTimers, type LongTimeout, type TimerHost } from '../api/timers.js';
+
 export interface WorkQueueOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Timers and time for addAfter (tests pass a manual clock). */
+  timers?: TimerHost;
+  now?: () => number;
 }
 
 export class WorkQueue {
@@ -13,15 +18,19 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
+  private readonly timers = new Map<string, { timer: LongTimeout; at: number }>();
   private waiters: (() => void)[] = [];
   private shutdown = false;
   private readonly base: number;
   private readonly max: number;
+  private readonly host: TimerHost;
+  private readonly now: () => number;
 
   constructor(opts: WorkQueueOptions = {}) {
     this.base = opts.baseDelayMs ?? 5;
     this.max = opts.maxDelayMs ?? 60_000;
+    this.host = opts.timers ?? nodeTimers;
+    this.now = opts.now ?? Date.now;
   }
 
   add(key: string): void {
@@ -33,20 +42,24 @@ export class WorkQueue {
     if (w) w();
   }
 
-  /** Adds `key` after `ms`; a pending earlier time for the same key wins, as in client-go. */
+  /**
+   * Adds `key` after `ms`; a pending earlier time for the same key wins, as in client-go.
+   * Delays past setTimeout's 2^31-1 ms limit (a @yearly CronJob) wait in chunks instead of
+   * overflowing to 1 ms and spinning.
+   */
   addAfter(key: string, ms: number): void {
     if (this.shutdown) return;
-    if (ms <= 0) return this.add(key);
-    const at = Date.now() + ms;
+    if (!(ms > 0)) return this.add(key);
+    const at = this.now() + ms;
     const existing = this.timers.get(key);
     if (existing) {
       if (existing.at <= at) return;
-      clearTimeout(existing.timer);
+      existing.timer.cancel();
     }
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       this.timers.delete(key);
       this.add(key);
-    }, ms);
+    }, ms, this.host);
     this.timers.set(key, { timer, at });
   }
 
@@ -88,7 +101,7 @@ export class WorkQueue {
 
   shutDown(): void {
     this.shutdown = true;
-    for (const t of this.timers.values()) clearTimeout(t.timer);
+    for (const t of this.timers.values()) t.timer.cancel();
     this.timers.clear();
     for (const w of this.waiters) w();
     this.waiters = [];

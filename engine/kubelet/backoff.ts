@@ -7,6 +7,8 @@
  * fake's `Clock`, so one `ManualClock` drives the fake runtime and the kubelet in unit tests.
  */
 
+import { setLongTimeout, type LongTimeout } from '../api/timers.js';
+
 /** Milliseconds since the epoch, and timers on the same time line. */
 export interface KubeletClock {
   now(): number;
@@ -16,13 +18,10 @@ export interface KubeletClock {
 
 export const systemClock: KubeletClock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    // Back-off and probe timers never keep the process alive on their own.
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  // Long delays (a pod's activeDeadlineSeconds) are chunked instead of overflowing to 1 ms.
+  // Back-off and probe timers never keep the process alive on their own.
+  setTimeout: (fn, ms) => setLongTimeout(fn, ms).unref(),
+  clearTimeout: (h) => (h as LongTimeout | undefined)?.cancel(),
 };
 
 interface Entry {

@@ -12,6 +12,7 @@ import { defaultPodSpec, validatePodSpec } from './podspec.js';
 import { invalidValue, nonNegativeInt, required } from '../validation.js';
 import { tryParseQuantity } from '../quantity.js';
 import { convertHPA, extraResources } from './extra.js';
+import { validateCronJobSchedule, validateDeploymentStrategy, validateJobUpdate, validatePodUpdate, validatePVCUpdate, validateSelectorUpdate, validateStatefulSetUpdate } from './update.js';
 
 type Obj = Record<string, unknown>;
 
@@ -189,7 +190,7 @@ export function builtinResources(): ResourceDef[] {
         status.phase ??= 'Pending';
         status.qosClass ??= qosClass(spec);
       },
-      validate: (o) => validatePodSpec(o.spec, 'spec'),
+      validate: (o, old, ctx) => [...validatePodSpec(o.spec, 'spec'), ...(old ? validatePodUpdate(o, old, ctx?.subresource) : [])],
       fields: podFields,
     },
     {
@@ -293,6 +294,7 @@ export function builtinResources(): ResourceDef[] {
         const status = (o.status = obj(o.status));
         status.phase ??= 'Pending';
       },
+      validate: (o, old) => (old ? validatePVCUpdate(o, old) : []),
     },
     {
       ...simple('', 'v1', 'ReplicationController', 'replicationcontrollers', 'replicationcontroller', true, ['rc']),
@@ -326,7 +328,7 @@ export function builtinResources(): ResourceDef[] {
       }
       spec.revisionHistoryLimit ??= 10;
       spec.progressDeadlineSeconds ??= 600;
-    }),
+    }, validateDeploymentStrategy),
     workload('ReplicaSet', 'replicasets', 'replicaset', ['rs'], (spec) => {
       spec.replicas ??= 1;
     }),
@@ -341,7 +343,7 @@ export function builtinResources(): ResourceDef[] {
       }
       spec.revisionHistoryLimit ??= 10;
       spec.persistentVolumeClaimRetentionPolicy ??= { whenDeleted: 'Retain', whenScaled: 'Retain' };
-    }),
+    }, undefined, validateStatefulSetUpdate),
     {
       ...workload('DaemonSet', 'daemonsets', 'daemonset', ['ds'], (spec) => {
         const us = (spec.updateStrategy = obj(spec.updateStrategy));
@@ -390,7 +392,7 @@ export function builtinResources(): ResourceDef[] {
         spec.template = tmpl;
         defaultTemplate(spec);
       },
-      validate: (o) => {
+      validate: (o, old) => {
         const spec = obj(o.spec);
         const out: StatusCause[] = [];
         const tmpl = obj(spec.template);
@@ -401,6 +403,7 @@ export function builtinResources(): ResourceDef[] {
         }
         out.push(...nonNegativeInt(spec.parallelism, 'spec.parallelism'), ...nonNegativeInt(spec.completions, 'spec.completions'), ...nonNegativeInt(spec.backoffLimit, 'spec.backoffLimit'));
         out.push(...validatePerIndex(spec));
+        if (old) out.push(...validateJobUpdate(o, old));
         return out;
       },
       fields: (o) => ({ 'status.successful': String(obj(o.status).succeeded ?? 0) }),
@@ -426,9 +429,9 @@ export function builtinResources(): ResourceDef[] {
         const jspec = obj(jt.spec);
         if (isPlainObject(jt.spec)) defaultTemplate(jspec);
       },
-      validate: (o) => {
+      validate: (o, old) => {
         const spec = obj(o.spec);
-        const out: StatusCause[] = [...required(spec.schedule, 'spec.schedule')];
+        const out: StatusCause[] = [...required(spec.schedule, 'spec.schedule'), ...validateCronJobSchedule(o, old)];
         out.push(...validatePodSpec(obj(obj(obj(spec.jobTemplate).spec).template).spec, 'spec.jobTemplate.spec.template.spec'));
         return out;
       },
@@ -493,7 +496,19 @@ function simple(group: string, version: string, kind: string, plural: string, si
   return d;
 }
 
-function workload(kind: string, plural: string, singular: string, shortNames: string[], specDefaults: (spec: Obj) => void): ResourceDef {
+/**
+ * An apps/v1 workload. `extra` adds create-and-update checks; `onUpdate` replaces the default
+ * update check (the selector is immutable), as StatefulSet's whole-spec rule does.
+ */
+function workload(
+  kind: string,
+  plural: string,
+  singular: string,
+  shortNames: string[],
+  specDefaults: (spec: Obj) => void,
+  extra?: (o: KubeObject) => StatusCause[],
+  onUpdate: (o: KubeObject, old: KubeObject) => StatusCause[] = validateSelectorUpdate,
+): ResourceDef {
   return {
     group: 'apps',
     version: 'v1',
@@ -511,7 +526,7 @@ function workload(kind: string, plural: string, singular: string, shortNames: st
       specDefaults(spec);
       defaultTemplate(spec);
     },
-    validate: (o) => validateTemplated(o),
+    validate: (o, old) => [...validateTemplated(o), ...(extra ? extra(o) : []), ...(old ? onUpdate(o, old) : [])],
   };
 }
 

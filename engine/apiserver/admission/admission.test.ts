@@ -119,6 +119,8 @@ describe('LimitRanger admission', () => {
     const pvc = (name: string, storage: string) => ({ metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } } });
     assert.equal(t.refused(() => t.create('', 'PersistentVolumeClaim', pvc('small', '500Mi'))), 'persistentvolumeclaims "small" is forbidden: minimum storage usage per PersistentVolumeClaim is 1Gi, but request is 500Mi');
     t.create('', 'PersistentVolumeClaim', pvc('ok', '1Gi'));
+    // Only a bound claim may be resized (validation refuses the rest with 422 first).
+    t.rest.mutate(t.def('', 'PersistentVolumeClaim'), 'ns', 'ok', (o) => ({ ...o, status: { phase: 'Bound' } }), { subresource: 'status' });
     const msg = t.refused(() => t.rest.mutate(t.def('', 'PersistentVolumeClaim'), 'ns', 'ok', (o) => ({ ...o, spec: { ...(o.spec as object), resources: { requests: { storage: '3Gi' } } } })));
     assert.equal(msg, 'persistentvolumeclaims "ok" is forbidden: maximum storage usage per PersistentVolumeClaim is 2Gi, but request is 3Gi');
     // A claim admitted before a tighter LimitRange still gets its status written.
@@ -212,6 +214,7 @@ describe('ResourceQuota admission', () => {
     t.quota('storage', { 'requests.storage': '3Gi', persistentvolumeclaims: '5' });
     const pvc = (name: string, storage: string) => ({ metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } } });
     t.create('', 'PersistentVolumeClaim', pvc('a', '2Gi'));
+    t.rest.mutate(t.def('', 'PersistentVolumeClaim'), 'ns', 'a', (o) => ({ ...o, status: { phase: 'Bound' } }), { subresource: 'status' });
     assert.equal(
       t.refused(() => t.rest.mutate(t.def('', 'PersistentVolumeClaim'), 'ns', 'a', (o) => ({ ...o, spec: { ...(o.spec as object), resources: { requests: { storage: '4Gi' } } } }))),
       'persistentvolumeclaims "a" is forbidden: exceeded quota: storage, requested: requests.storage=2Gi, used: requests.storage=2Gi, limited: requests.storage=3Gi',

@@ -29,7 +29,7 @@ import type { EventRecorder } from '../../events/recorder.js';
 import { Controller, isAlreadyExists, isNamespaceTerminating, isNotFound, metaTime, parseTime, startDeferred } from '../shared/controller.js';
 import { getControllerOf, newControllerRef, refersTo } from '../shared/ownerrefs.js';
 import { finishedCondition, isJobFinished, type Job, type JobSpec } from '../job/types.js';
-import { CronError, isValidTimeZone, parseSchedule, Zone, type Schedule } from './cron.js';
+import { CronError, isValidTimeZone, parseSchedule, Zone, type Schedule } from '../../api/cron.js';
 
 export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 

@@ -207,9 +207,13 @@ describe('HPA controller', () => {
 
     it('missing request: ScalingActive=False', async () => {
       workload(f, 1);
-      f.env.modify<Pod>('', 'Pod', 'default', 'web-0', (p) => {
-        (p.spec!.containers![0] as Record<string, unknown>).resources = {};
-      });
+      // A pod's resources can't change through the API (pod updates are validated): write the
+      // store directly, as for a pod created before its template had requests.
+      const podDef = f.env.registry.byApiVersionKind('v1', 'Pod')!;
+      const e = f.env.rest.get(podDef, 'default', 'web-0');
+      const p = JSON.parse(JSON.stringify(e.obj)) as Pod;
+      (p.spec!.containers![0] as Record<string, unknown>).resources = {};
+      f.env.store.update(e.key, p, e.rev);
       f.usage.set('web-0', { cpu: '100m' });
       create(f.env, newHPA(1, 10, [cpu50]));
       await settle(f.c);

@@ -33,7 +33,7 @@ import { keyOf, splitKey } from '../../client/informer.js';
 import type { EventRecorder } from '../../events/recorder.js';
 import { Controller, isNotFound, metaTime, startDeferred } from '../shared/controller.js';
 import type { Pod } from '../shared/pods.js';
-import { parseGoDuration } from '../cronjob/cron.js';
+import { parseGoDuration } from '../../api/cron.js';
 import { MetricsError, rawResourceReplicas, resourceReplicas, type PodMetrics } from './replicas.js';
 import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus, ScalingRules, HPACondition } from '../../api/resources/autoscaling.js';
 

@@ -280,9 +280,7 @@ describe('StatefulSet controller', () => {
     const s = sts(env);
     for (const pvc of claims(env)) assert.deepEqual(pvc.metadata.ownerReferences?.map((r) => [r.kind, r.uid]), [['StatefulSet', s.metadata.uid]]);
     // Keep web-1 around (a bound pod terminates gracefully) to see the claim handed over.
-    env.modify<Pod>('', 'Pod', 'default', 'web-1', (p) => {
-      p.spec!.nodeName = 'node-1';
-    });
+    env.client.bind('default', 'web-1', 'node-1');
     env.modify<StatefulSet>('apps', 'StatefulSet', 'default', 'web', (o) => {
       o.spec!.replicas = 1;
     });

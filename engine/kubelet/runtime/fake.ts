@@ -12,6 +12,7 @@
  * - `onExec` answers exec; the default understands echo, cat, true, false, `sh -c "exit N"`.
  * - `calls` records every interface call (method and first argument) for assertions.
  */
+import { setLongTimeout, type LongTimeout } from '../../api/timers.js';
 import { PassThrough, Readable, Writable, type Duplex } from 'node:stream';
 import {
   DEFAULT_POD_SUBNET,
@@ -64,8 +65,8 @@ export interface Clock {
 
 export const realClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  setTimeout: (fn, ms) => setLongTimeout(fn, ms),
+  clearTimeout: (h) => (h as LongTimeout | undefined)?.cancel(),
 };
 
 /** Time moves only on `advance`, which runs due timers in time order. */

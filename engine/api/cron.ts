@@ -1,5 +1,5 @@
 /**
- * Cron schedules as the CronJob controller reads them: upstream parses `spec.schedule` with
+ * Cron schedules as the CronJob controller reads them (and CronJob validation checks them): upstream parses `spec.schedule` with
  * robfig/cron/v3's ParseStandard, so this follows that library's rules —
  *
  *   ┌───────────── minute (0–59)
