@@ -36,6 +36,28 @@ export interface VirtualNodeSpec {
   taints?: Taint[];
 }
 
+/** A Node declared through the API: the kind's labels, the well-known ones, the user's, and taints. */
+function nodeObject(spec: { name: string; labels?: Record<string, string>; taints?: Taint[] }, kindLabels: Record<string, string>, annotations: Record<string, string>): KubeObject {
+  const node: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: spec.name,
+      labels: {
+        ...kindLabels,
+        'kubernetes.io/hostname': spec.name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        ...(spec.labels ?? {}),
+      },
+      annotations,
+    },
+    spec: {},
+  };
+  if (spec.taints?.length) (node.spec as Record<string, unknown>).taints = spec.taints.map((t) => ({ ...t }));
+  return node;
+}
+
 /** The Node object that declares a virtual node. Throws on invalid quantities. */
 export function virtualNodeObject(spec: VirtualNodeSpec): KubeObject {
   const q = (v: string | number | undefined, def: string, what: string): string => {
@@ -52,25 +74,7 @@ export function virtualNodeObject(spec: VirtualNodeSpec): KubeObject {
     [PODS_ANNOTATION]: q(spec.pods, DEFAULT_PODS, 'pods'),
   };
   if (spec.ephemeralStorage !== undefined) annotations[EPHEMERAL_STORAGE_ANNOTATION] = q(spec.ephemeralStorage, '100Gi', 'ephemeral-storage');
-  const node: KubeObject = {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: {
-      name: spec.name,
-      labels: {
-        [TYPE_LABEL]: 'virtual',
-        [VIRTUAL_LABEL]: 'true',
-        'kubernetes.io/hostname': spec.name,
-        'kubernetes.io/os': 'linux',
-        'kubernetes.io/arch': 'amd64',
-        ...(spec.labels ?? {}),
-      },
-      annotations,
-    },
-    spec: {},
-  };
-  if (spec.taints?.length) (node.spec as Record<string, unknown>).taints = spec.taints.map((t) => ({ ...t }));
-  return node;
+  return nodeObject(spec, { [TYPE_LABEL]: 'virtual', [VIRTUAL_LABEL]: 'true' }, annotations);
 }
 
 export function isVirtualNode(node: KubeObject): boolean {
@@ -100,24 +104,7 @@ export function dockerNodeObject(spec: DockerNodeSpec): KubeObject {
   const annotations: Record<string, string> = { [DOCKER_ENDPOINT_ANNOTATION]: spec.endpoint };
   if (spec.tlsVerify) annotations[DOCKER_TLS_VERIFY_ANNOTATION] = 'true';
   if (spec.certPath) annotations[DOCKER_CERT_PATH_ANNOTATION] = spec.certPath;
-  const node: KubeObject = {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: {
-      name: spec.name,
-      labels: {
-        [DOCKER_HOST_LABEL]: 'true',
-        'kubernetes.io/hostname': spec.name,
-        'kubernetes.io/os': 'linux',
-        'kubernetes.io/arch': 'amd64',
-        ...(spec.labels ?? {}),
-      },
-      annotations,
-    },
-    spec: {},
-  };
-  if (spec.taints?.length) (node.spec as Record<string, unknown>).taints = spec.taints.map((t) => ({ ...t }));
-  return node;
+  return nodeObject(spec, { [DOCKER_HOST_LABEL]: 'true' }, annotations);
 }
 
 export function isDockerHostNode(node: KubeObject): boolean {
