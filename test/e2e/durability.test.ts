@@ -12,6 +12,8 @@ describe('durability', () => {
   it('keeps every acknowledged write across kill -9, and everything across a clean restart', async () => {
     const dataDir = tempDir();
     let c = await startCluster({ dataDir });
+    // Restarts keep the cluster's name: the restarted engine owns (and its stop removes) what the killed one left.
+    const name = c.name;
     let api = rawClient(c.kubeconfig);
     const acked = new Map<string, string>();
     let stop = false;
@@ -39,7 +41,7 @@ describe('durability', () => {
     api.close();
     assert.ok(acked.size > 50, `expected a real write load, got ${acked.size} writes`);
 
-    c = await startCluster({ dataDir });
+    c = await startCluster({ dataDir, name });
     api = rawClient(c.kubeconfig);
     const r = await api.req('GET', '/api/v1/namespaces/default/configmaps');
     const items = (JSON.parse(r.body) as { items: { metadata: { name: string }; data: { value: string } }[] }).items;
@@ -50,7 +52,7 @@ describe('durability', () => {
     const rv = JSON.parse(r.body).metadata.resourceVersion as string;
     api.close();
     assert.equal(await c.stop(), 0);
-    c = await startCluster({ dataDir });
+    c = await startCluster({ dataDir, name });
     const out = await c.k(['get', 'configmaps', '-o', 'name']);
     assert.equal(out.trim().split('\n').length, found.size);
     const api2 = rawClient(c.kubeconfig);
