@@ -1,37 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { clampDelay, MAX_TIMEOUT_MS, setLongTimeout, type TimerHost } from './timers.js';
+import { clampDelay, ManualClock, MAX_TIMEOUT_MS, setLongTimeout } from './timers.js';
 import { WorkQueue } from '../client/workqueue.js';
 
-/** A manual clock that, like Node, refuses (here: records) delays setTimeout can't hold. */
-class StrictClock implements TimerHost {
-  t = 0;
-  private seq = 0;
+/** A manual clock that also records every delay asked of it (Node refuses those over 2^31-1 ms). */
+class StrictClock extends ManualClock {
   readonly asked: number[] = [];
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
-  setTimeout(fn: () => void, ms: number): unknown {
+  constructor() {
+    super(0);
+  }
+  override setTimeout(fn: () => void, ms: number): unknown {
     this.asked.push(ms);
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.timers.delete(h as number);
-  }
-  get pending(): number {
-    return this.timers.size;
-  }
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.timers) if (e[1].at <= end && (!next || e[1].at < next[1].at)) next = e;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-    }
-    this.t = end;
+    return super.setTimeout(fn, ms);
   }
 }
 
@@ -92,7 +72,7 @@ describe('setLongTimeout', () => {
 describe('WorkQueue.addAfter with long delays', () => {
   it('a key due in a year (a @yearly CronJob) is added once, a year later, not after 1 ms', async () => {
     const c = new StrictClock();
-    const q = new WorkQueue({ timers: c, now: () => c.t });
+    const q = new WorkQueue({ timers: c, now: () => c.now() });
     q.addAfter('ns/yearly', YEAR);
     c.advance(MAX_TIMEOUT_MS + 1);
     assert.equal(q.length, 0);
@@ -105,7 +85,7 @@ describe('WorkQueue.addAfter with long delays', () => {
 
   it('an earlier addAfter replaces a later pending one; shutDown cancels', () => {
     const c = new StrictClock();
-    const q = new WorkQueue({ timers: c, now: () => c.t });
+    const q = new WorkQueue({ timers: c, now: () => c.now() });
     q.addAfter('k', YEAR);
     q.addAfter('k', 1000);
     c.advance(1000);

@@ -69,43 +69,8 @@ export const realClock: Clock = {
   clearTimeout: (h) => (h as LongTimeout | undefined)?.cancel(),
 };
 
-/** Time moves only on `advance`, which runs due timers in time order. */
-export class ManualClock implements Clock {
-  private t: number;
-  private seq = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  constructor(start = Date.UTC(2025, 0, 1)) {
-    this.t = start;
-  }
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + Math.max(0, ms), fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  /** Move time forward, firing timers as their time comes (timers they add fire too). */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.timers) if (e[1].at <= end && (!next || e[1].at < next[1].at)) next = e;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-    }
-    this.t = end;
-  }
-  /** Number of pending timers (to assert nothing is left waiting). */
-  get pending(): number {
-    return this.timers.size;
-  }
-}
+/** Time moves only on `advance` (shared with other tests: engine/api/timers.ts). */
+export { ManualClock } from '../../api/timers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Scripts and state
